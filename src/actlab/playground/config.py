@@ -1,0 +1,376 @@
+"""A playground run as a typed, validated object — and back to the URL that opens it.
+
+:class:`PlaygroundConfig` mirrors the TensorFlow Playground's URL state (``state.ts``):
+every key, the playground's defaults, the playground's serialization (key order, number
+format, ``regularization`` omitted when none), so ``from_url(url).to_url()`` opens the same
+run on playground.tensorflow.org.
+
+actlab goes beyond the page in three ways, all stated here: the hidden activation may be any
+registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
+ignores); the engine takes any number of layers and neurons (the page stops at 6 × 8); and
+learning rate, batch size and noise are validated as numbers, not menu entries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import warnings
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote
+
+from actlab.errors import ActlabError
+from actlab.playground.datasets import (
+    CLASSIFICATION_DATASETS,
+    FEATURES,
+    REGRESSION_DATASETS,
+)
+
+PLAYGROUND_URL = "https://playground.tensorflow.org/"
+PLAYGROUND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+REGULARIZATIONS = (None, "L1", "L2")
+PROBLEMS = ("classification", "regression")
+#: Limits of the playground's own UI; the engine is not bound by them.
+UI_MAX_LAYERS, UI_MAX_NEURONS = 6, 8
+_BOOLEAN_KEYS = ("showTestData", "discretize", "collectStats", "initZero", "hideText")
+_FEATURE_KEYS = ("x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY", "sinY")
+
+
+def js_number(value: float) -> str:
+    """Format a number the way JavaScript's ``String(number)`` does (``0.00001``, ``3``)."""
+    if value != value:
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign, digits, exponent = Decimal(repr(float(value))).normalize().as_tuple()
+    s = "".join(map(str, digits))
+    k = len(s)
+    n = exponent + k  # value = 0.s × 10^n
+    if k <= n <= 21:
+        text = s + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = s[:n] + "." + s[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + s
+    else:
+        e = n - 1
+        mantissa = s[0] + ("." + s[1:] if k > 1 else "")
+        text = f"{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return ("-" if sign else "") + text
+
+
+def random_seed() -> str:
+    """A fresh seed string as the page makes one: ``Math.random().toFixed(5)``."""
+    return f"{random.random():.5f}"
+
+
+@dataclass(frozen=True)
+class PlaygroundConfig:
+    """One TensorFlow Playground run (hyper-parameters, data and seed).
+
+    Field names are the URL keys in snake_case; defaults are the playground's.
+    ``features`` lists the enabled inputs in the playground's order
+    (x, y, xSquared, ySquared, xTimesY, sinX, sinY). ``cos_x``/``cos_y`` exist in the URL
+    but are no features (the page ignores them); they are kept for a faithful round trip.
+    """
+
+    activation: str = "tanh"
+    activation_params: dict[str, float] = field(default_factory=dict)
+    regularization: str | None = None
+    batch_size: int = 10
+    dataset: str = "circle"
+    reg_dataset: str = "reg-plane"
+    learning_rate: float = 0.03
+    regularization_rate: float = 0.0
+    noise: float = 0.0
+    network_shape: tuple[int, ...] = (4, 2)
+    seed: str = "0.12345"
+    show_test_data: bool = False
+    discretize: bool = False
+    perc_train_data: float = 50.0
+    features: tuple[str, ...] = ("x", "y")
+    cos_x: bool = False
+    cos_y: bool = False
+    collect_stats: bool = False
+    problem: str = "classification"
+    init_zero: bool = False
+    hide_text: bool = False
+    extra: tuple[tuple[str, str], ...] = ()  # other keys (tutorial, *_hide), kept verbatim
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def data_source(self) -> str:
+        """The dataset actually used: ``dataset`` or ``reg_dataset`` by problem."""
+        return self.dataset if self.problem == "classification" else self.reg_dataset
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """All layer widths: features, hidden layers, one output."""
+        return (len(self.features), *self.network_shape, 1)
+
+    @property
+    def output_activation(self) -> str:
+        return "tanh" if self.problem == "classification" else "linear"
+
+    def exceeds_ui(self) -> list[str]:
+        """Why the playground's own UI could not show this run (empty if it can)."""
+        notes = []
+        if len(self.network_shape) > UI_MAX_LAYERS:
+            notes.append(f"{len(self.network_shape)} hidden layers (the page allows 6)")
+        if any(n > UI_MAX_NEURONS for n in self.network_shape):
+            notes.append("more than 8 neurons in a layer (the page allows 8)")
+        if self.activation not in PLAYGROUND_ACTIVATIONS or self.activation_params:
+            notes.append(f"activation {self.activation!r} is not one of the page's four")
+        return notes
+
+    def replace(self, **changes: Any) -> PlaygroundConfig:
+        """A copy with ``changes`` applied (and validated)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ URL
+    def to_dict(self) -> dict[str, Any]:
+        """The URL state as the playground names it (camelCase keys), in URL order."""
+        d: dict[str, Any] = {"activation": self.activation}
+        if self.activation_params:
+            d["activationParams"] = dict(self.activation_params)
+        if self.regularization is not None:
+            d["regularization"] = self.regularization
+        d.update(
+            batchSize=self.batch_size,
+            dataset=self.dataset,
+            regDataset=self.reg_dataset,
+            learningRate=self.learning_rate,
+            regularizationRate=self.regularization_rate,
+            noise=self.noise,
+            networkShape=list(self.network_shape),
+            seed=self.seed,
+            showTestData=self.show_test_data,
+            discretize=self.discretize,
+            percTrainData=self.perc_train_data,
+        )
+        flags = {"cosX": self.cos_x, "cosY": self.cos_y}
+        for key in _FEATURE_KEYS:
+            d[key] = flags[key] if key in flags else key in self.features
+        d.update(
+            collectStats=self.collect_stats,
+            problem=self.problem,
+            initZero=self.init_zero,
+            hideText=self.hide_text,
+        )
+        for key, value in self.extra:
+            d[key] = value
+        return d
+
+    def to_hash(self) -> str:
+        """The URL hash, serialized exactly as the playground writes it."""
+        parts = []
+        for key, value in self.to_dict().items():
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, int | float):
+                text = js_number(value)
+            elif isinstance(value, list):
+                text = ",".join(js_number(v) for v in value)
+            elif isinstance(value, dict):
+                text = ",".join(f"{k}:{js_number(v)}" for k, v in value.items())
+            else:
+                text = str(value)
+            parts.append(f"{key}={text}")
+        return "&".join(parts)
+
+    def to_url(self, base: str = PLAYGROUND_URL) -> str:
+        """A URL that opens this run (on playground.tensorflow.org by default)."""
+        return f"{base}#{self.to_hash()}"
+
+    @classmethod
+    def from_url(cls, url: str) -> PlaygroundConfig:
+        """Parse a playground URL, or just its hash (with or without ``#``).
+
+        Missing keys take the playground's defaults; a missing seed gets a fresh one (as the
+        page does). Unknown keys raise a warning, not an error.
+        """
+        if not isinstance(url, str):
+            raise ActlabError(f"a playground URL must be a string, got {type(url).__name__}")
+        text = url.strip()
+        if "#" in text:
+            text = text.split("#", 1)[1]
+        elif "=" not in text:
+            raise ActlabError(f"not a playground URL or hash (no key=value pairs): {url!r}")
+        pairs: dict[str, str] = {}
+        for part in text.split("&"):
+            if not part:
+                continue
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise ActlabError(f"malformed URL part {part!r}: expected key=value")
+            pairs[unquote(key)] = unquote(value)
+        return cls.from_dict(pairs)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PlaygroundConfig:
+        """Build from URL-keyed values (strings as in a URL, or typed values)."""
+        kw: dict[str, Any] = {}
+        extra: list[tuple[str, str]] = []
+        features: list[str] = []
+        feature_defaults = {"x": True, "y": True}
+        feature_flags = {name: feature_defaults.get(name, False) for name in _FEATURE_KEYS}
+        unknown = []
+        for key, value in d.items():
+            if key == "activation":
+                kw["activation"] = str(value)
+            elif key == "activationParams":
+                kw["activation_params"] = _parse_params(value)
+            elif key == "regularization":
+                kw["regularization"] = None if value in (None, "none") else str(value)
+            elif key in ("batchSize",):
+                kw["batch_size"] = _number(key, value, integer=True)
+            elif key in ("dataset", "regDataset", "problem"):
+                kw[_snake(key)] = str(value)
+            elif key in ("learningRate", "regularizationRate", "noise", "percTrainData"):
+                kw[_snake(key)] = _number(key, value)
+            elif key == "networkShape":
+                kw["network_shape"] = _shape(value)
+            elif key == "seed":
+                kw["seed"] = str(value)
+            elif key in _BOOLEAN_KEYS:
+                kw[_snake(key)] = _boolean(value)
+            elif key in _FEATURE_KEYS:
+                feature_flags[key] = _boolean(value)
+            elif key == "tutorial" or key.endswith("_hide"):
+                extra.append((key, str(value)))
+            else:
+                unknown.append(key)
+        if unknown:
+            warnings.warn(
+                f"ignoring unknown playground URL keys: {', '.join(sorted(unknown))}",
+                stacklevel=2,
+            )
+        features = [name for name in FEATURES if feature_flags[name]]
+        kw["features"] = tuple(features)
+        kw["cos_x"], kw["cos_y"] = feature_flags["cosX"], feature_flags["cosY"]
+        kw.setdefault("seed", random_seed())
+        kw["extra"] = tuple(extra)
+        return cls(**kw)
+
+
+def _snake(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value) != "false"  # the playground: "false" is false, anything else true
+
+
+def _number(key: str, value: Any, integer: bool = False) -> float | int:
+    if isinstance(value, bool):
+        raise ActlabError(f"{key} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ActlabError(f"{key} must be a number, got {value!r}") from None
+    if integer:
+        if not number.is_integer():
+            raise ActlabError(f"{key} must be a whole number, got {value!r}")
+        return int(number)
+    return number
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    if isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        text = str(value).strip()
+        items = [] if text == "" else text.split(",")
+    shape = []
+    for item in items:
+        try:
+            number = float(item)
+        except (TypeError, ValueError):
+            raise ActlabError(
+                f"networkShape must be a comma list of whole numbers >= 1, got {value!r}"
+            ) from None
+        if not number.is_integer():
+            raise ActlabError(f"networkShape entries must be whole numbers >= 1, got {value!r}")
+        shape.append(int(number))
+    return tuple(shape)
+
+
+def _parse_params(value: Any) -> dict[str, float | str]:
+    if isinstance(value, dict):
+        return dict(value)
+    params: dict[str, float | str] = {}
+    for item in str(value).split(","):
+        if not item:
+            continue
+        name, sep, raw = item.partition(":")
+        if not sep:
+            raise ActlabError(f"activationParams must look like name:value,..., got {value!r}")
+        try:
+            params[name] = float(raw)
+        except ValueError:
+            params[name] = raw
+    return params
+
+
+def _validate(c: PlaygroundConfig) -> None:
+    from actlab import activations
+
+    # activation: any registry entry; get() raises a helpful error for unknown names/params
+    if not isinstance(c.activation_params, dict):
+        raise ActlabError("activation_params must be a dict of parameter values")
+    activations.get(c.activation, **c.activation_params)
+    if c.regularization not in REGULARIZATIONS:
+        raise ActlabError(f"regularization must be none, L1 or L2, got {c.regularization!r}")
+    if c.problem not in PROBLEMS:
+        raise ActlabError(f"problem must be classification or regression, got {c.problem!r}")
+    if c.dataset not in CLASSIFICATION_DATASETS:
+        raise ActlabError(
+            f"dataset must be one of {', '.join(CLASSIFICATION_DATASETS)}, got {c.dataset!r}"
+        )
+    if c.reg_dataset not in REGRESSION_DATASETS:
+        raise ActlabError(
+            f"regDataset must be one of {', '.join(REGRESSION_DATASETS)}, got {c.reg_dataset!r}"
+        )
+    _check_range("learningRate", c.learning_rate, lo=0, lo_open=True)
+    _check_range("regularizationRate", c.regularization_rate, lo=0)
+    _check_range("noise", c.noise, lo=0, hi=50)
+    _check_range("percTrainData", c.perc_train_data, lo=10, hi=90)
+    if not isinstance(c.batch_size, int) or isinstance(c.batch_size, bool) or c.batch_size < 1:
+        raise ActlabError(f"batchSize must be a whole number >= 1, got {c.batch_size!r}")
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
+               for n in c.network_shape):
+        raise ActlabError(
+            f"networkShape entries must be whole numbers >= 1, got {list(c.network_shape)}"
+        )
+    unknown = [f for f in c.features if f not in FEATURES]
+    if unknown:
+        raise ActlabError(f"unknown features {unknown}; allowed: {', '.join(FEATURES)}")
+    if not c.features:
+        raise ActlabError("at least one input feature must be enabled (x, y, xSquared, ...)")
+    if tuple(f for f in FEATURES if f in c.features) != tuple(c.features):
+        object.__setattr__(c, "features", tuple(f for f in FEATURES if f in c.features))
+    if not isinstance(c.seed, str):
+        raise ActlabError(f"seed must be a string, got {c.seed!r}")
+    object.__setattr__(c, "network_shape", tuple(c.network_shape))
+
+
+def _check_range(
+    name: str, value: Any, lo: float, hi: float | None = None, lo_open: bool = False
+) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > lo if lo_open else value >= lo) and (hi is None or value <= hi)
+    if not ok:
+        bound = f"> {js_number(lo)}" if lo_open else f">= {js_number(lo)}"
+        allowed = f"{js_number(lo)}..{js_number(hi)}" if hi is not None else f"finite and {bound}"
+        raise ActlabError(f"{name} must be {allowed}, got {value!r}")

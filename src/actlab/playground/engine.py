@@ -1,0 +1,541 @@
+"""K playground networks trained at once, with the playground's exact training semantics.
+
+The state of K networks of one shape lives in stacked arrays: ``weights[l]`` is
+``[K, n_out, n_in]`` (the links into layer ``l + 1``), ``biases[l]`` is ``[K, n_out]``,
+``dead[l]`` marks links killed by L1. One epoch, for every network (``nn.ts``):
+
+* for each training point ``i`` in stored order: forward pass, error ``½ (out − label)²``,
+  back-propagation, and each node's ``dE/dz`` and each link's ``dE/dw`` added to
+  accumulators;
+* when ``(i + 1) % batch_size == 0``: ``b −= lr·acc_b / count``, ``w −= (lr / count)·acc_w``,
+  then regularization ``w −= lr·rate·R'(w_before)`` (L1: a weight that would cross zero is
+  set to 0 and its link dies); accumulators are zeroed. Leftover points carry into the next
+  epoch;
+* after the epoch, train and test loss = mean ``½ (out − label)²``.
+
+Within one batch the weights do not change, so the per-point sums are matrix products over
+the batch's points: :func:`train_epochs_numpy` is that, vectorised over the K networks. A
+fused kernel (:mod:`actlab.playground.kernel`, Numba) implements the same contract faster;
+both are checked against runs made with the playground's own code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from actlab import activations
+from actlab.errors import ActlabError
+from actlab.playground.config import PlaygroundConfig
+from actlab.playground.datasets import Data, features, generate
+from actlab.playground.rng import SeedRandom
+
+REG_NONE, REG_L1, REG_L2 = 0, 1, 2
+_REG_CODES = {None: REG_NONE, "L1": REG_L1, "L2": REG_L2}
+INIT_BIAS = 0.1
+
+Progress = Callable[[int, int], None]
+
+
+# ---------------------------------------------------------------------------- set-up
+@lru_cache(maxsize=4096)
+def _build(
+    seed: str,
+    dataset: str,
+    problem: str,
+    noise: float,
+    perc_train: float,
+    layer_sizes: tuple[int, ...],
+    init_zero: bool,
+) -> tuple[Data, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    rng = SeedRandom(seed)
+    data = generate(dataset, problem, noise, perc_train, rng)
+    weights, biases = [], []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True):
+        if init_zero:
+            w = np.zeros((n_out, n_in))
+        else:  # links are made node by node, each node's incoming links in order
+            w = (rng.random_array(n_out * n_in) - 0.5).reshape(n_out, n_in)
+        weights.append(w)
+        biases.append(np.full(n_out, 0.0 if init_zero else INIT_BIAS))
+    for a in (*weights, *biases, data.train_xy, data.train_labels, data.test_xy, data.test_labels):
+        a.setflags(write=False)
+    return data, tuple(weights), tuple(biases)
+
+
+def initial_state(config: PlaygroundConfig) -> tuple[Data, list[np.ndarray], list[np.ndarray]]:
+    """A fresh page load of ``config``'s URL: its data and initial weights and biases.
+
+    Draws happen in the page's order (data, shuffle, then one ``random() − 0.5`` per link).
+    Results are cached, so the same seed shared by many runs is generated once.
+    """
+    data, w, b = _build(
+        config.seed,
+        config.data_source,
+        config.problem,
+        float(config.noise),
+        float(config.perc_train_data),
+        config.layer_sizes,
+        config.init_zero,
+    )
+    return data, [x.copy() for x in w], [x.copy() for x in b]
+
+
+def group_key(config: PlaygroundConfig) -> tuple:
+    """Configs with equal keys can train together as one stacked batch of networks."""
+    return (
+        config.layer_sizes,
+        config.features,
+        config.activation,
+        tuple(sorted(config.activation_params.items())),
+        config.problem,
+        config.batch_size,
+        config.data_source,  # same sample count
+        float(config.perc_train_data),
+    )
+
+
+# ---------------------------------------------------------------------------- maths
+@dataclass
+class Network:
+    """Activations of the K networks: hidden ``f`` and output (tanh or linear)."""
+
+    hidden: activations.Activation
+    output: activations.Activation
+
+    @classmethod
+    def of(cls, config: PlaygroundConfig) -> Network:
+        return cls(
+            activations.get(config.activation, **config.activation_params),
+            activations.get(config.output_activation),
+        )
+
+    def act(self, layer: int, n_layers: int) -> activations.Activation:
+        return self.output if layer == n_layers - 1 else self.hidden
+
+    def forward(
+        self, x: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Pre-activations ``zs[l]`` and outputs ``outs[l]`` (``outs[0] = x``), ``[K, P, n]``."""
+        outs, zs = [x], []
+        for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            z = np.matmul(outs[-1], w.transpose(0, 2, 1)) + b[:, None, :]
+            zs.append(z)
+            outs.append(self.act(layer, len(weights))(z))
+        return zs, outs
+
+    def backward(
+        self,
+        zs: list[np.ndarray],
+        outs: list[np.ndarray],
+        labels: np.ndarray,
+        weights: Sequence[np.ndarray],
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Sums over the points of ``dE/dw`` ``[K, out, in]`` and ``dE/db`` ``[K, out]``."""
+        n = len(weights)
+        delta = (outs[-1][..., 0] - labels)[..., None]  # dE/d out of ½ (out − y)²
+        grad_w, grad_b = [None] * n, [None] * n
+        for layer in range(n - 1, -1, -1):
+            delta = delta * self.act(layer, n).derivative(zs[layer])
+            grad_w[layer] = np.matmul(delta.transpose(0, 2, 1), outs[layer])
+            grad_b[layer] = delta.sum(axis=1)
+            if layer:
+                delta = np.matmul(delta, weights[layer])
+        return grad_w, grad_b
+
+    def loss(
+        self,
+        x: np.ndarray,
+        labels: np.ndarray,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+    ) -> np.ndarray:
+        """Mean ``½ (out − label)²`` per network, ``[K]``."""
+        out = self.forward(x, weights, biases)[1][-1][..., 0]
+        return np.mean(0.5 * (out - labels) ** 2, axis=1)
+
+
+@dataclass
+class State:
+    """Everything that changes while K networks train (arrays stacked over K)."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    dead: list[np.ndarray]
+    acc_w: list[np.ndarray]
+    acc_b: list[np.ndarray]
+    pending: int = 0  # points accumulated since the last update
+
+
+def update(
+    state: State, lr: np.ndarray, reg_rate: np.ndarray, reg_kind: np.ndarray
+) -> None:
+    """One ``updateWeights`` of the playground, for all K networks."""
+    count = state.pending
+    lr3 = lr[:, None, None]
+    rr3 = (lr * reg_rate)[:, None, None]
+    kind3 = reg_kind[:, None, None]
+    for layer, w in enumerate(state.weights):
+        b = state.biases[layer]
+        b -= lr[:, None] * state.acc_b[layer] / count
+        dead = state.dead[layer]
+        reg_der = np.where(kind3 == REG_L1, np.sign(w), np.where(kind3 == REG_L2, w, 0.0))
+        stepped = w - (lr3 / count) * state.acc_w[layer]
+        new = stepped - rr3 * reg_der
+        killed = (kind3 == REG_L1) & (stepped * new < 0) & ~dead
+        new = np.where(killed, 0.0, new)
+        w[...] = np.where(dead, w, new)
+        dead |= killed
+        state.acc_w[layer][...] = 0.0
+        state.acc_b[layer][...] = 0.0
+    state.pending = 0
+
+
+def train_epochs_numpy(
+    net: Network,
+    state: State,
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    lr: np.ndarray,
+    reg_rate: np.ndarray,
+    reg_kind: np.ndarray,
+    batch_size: int,
+    epochs: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train ``epochs`` epochs in place; return train and test loss ``[K, epochs]``."""
+    n = train_x.shape[1]
+    k = train_x.shape[0]
+    losses = np.empty((2, k, epochs))
+    for epoch in range(epochs):
+        start = 0
+        while start < n:
+            # the next update comes after point i with (i + 1) % batch_size == 0, where i
+            # counts within the epoch (leftovers of the last epoch stay accumulated)
+            end = min(n, (start // batch_size + 1) * batch_size)
+            zs, outs = net.forward(train_x[:, start:end], state.weights, state.biases)
+            gw, gb = net.backward(zs, outs, train_y[:, start:end], state.weights)
+            for layer in range(len(gw)):
+                state.acc_w[layer] += np.where(state.dead[layer], 0.0, gw[layer])
+                state.acc_b[layer] += gb[layer]
+            state.pending += end - start
+            if end % batch_size == 0:
+                update(state, lr, reg_rate, reg_kind)
+            start = end
+        losses[0, :, epoch] = net.loss(train_x, train_y, state.weights, state.biases)
+        losses[1, :, epoch] = net.loss(test_x, test_y, state.weights, state.biases)
+    return losses[0], losses[1]
+
+
+# ---------------------------------------------------------------------------- trainer
+@dataclass
+class RunResult:
+    """One network's run: its config, loss curves and final parameters.
+
+    ``train_loss``/``test_loss`` have ``epochs + 1`` entries (index 0 = untrained).
+    ``diverged_at`` is the first epoch whose loss was NaN/inf (None if none); the curves
+    hold NaN after it and ``last_finite_loss`` is the train loss just before it.
+    """
+
+    config: PlaygroundConfig
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    diverged_at: int | None
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    dead: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.config.to_url()
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss) - 1
+
+    @property
+    def last_finite_loss(self) -> float | None:
+        finite = self.train_loss[np.isfinite(self.train_loss)]
+        return float(finite[-1]) if finite.size else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (non-finite numbers become ``None``)."""
+        cfg = self.config
+        dead_links = []
+        ids = _node_ids(cfg)
+        for layer, mask in enumerate(self.dead):
+            for o, i in zip(*np.nonzero(mask), strict=True):
+                dead_links.append(f"{ids[layer][i]}-{ids[layer + 1][o]}")
+        return {
+            "config": cfg.to_dict(),
+            "url": self.url,
+            "epochs": self.epochs,
+            "train_loss": _json_floats(self.train_loss),
+            "test_loss": _json_floats(self.test_loss),
+            "diverged_at": self.diverged_at,
+            "last_finite_loss": self.last_finite_loss,
+            "final": {
+                "weights": [_json_floats(w) for w in self.weights],
+                "biases": [_json_floats(b) for b in self.biases],
+                "dead_links": dead_links,
+            },
+        }
+
+
+def _json_floats(a: np.ndarray) -> Any:
+    if a.ndim == 0:
+        v = float(a)
+        return v if np.isfinite(v) else None
+    return [_json_floats(x) for x in a]
+
+
+def _node_ids(config: PlaygroundConfig) -> list[list[str]]:
+    """The playground's node ids: feature names, then 1, 2, ... layer by layer."""
+    ids = [list(config.features)]
+    counter = 1
+    for size in config.layer_sizes[1:]:
+        ids.append([str(counter + i) for i in range(size)])
+        counter += size
+    return ids
+
+
+class Trainer:
+    """K playground networks of one shape, trained in lock-step.
+
+    >>> tr = Trainer([PlaygroundConfig(activation="relu", seed="0.59704")])
+    >>> tr.step(5); tr.epoch
+    5
+
+    Every config may differ in seed (hence data and initial weights), learning rate,
+    regularization and its rate, noise and initZero; they must share what shapes the
+    arrays (see :func:`group_key`). ``backend`` is ``"numba"`` (fused kernel), ``"numpy"``
+    or ``"auto"`` (Numba when importable).
+    """
+
+    def __init__(self, configs: Sequence[PlaygroundConfig] | PlaygroundConfig,
+                 backend: str = "auto") -> None:
+        if isinstance(configs, PlaygroundConfig):
+            configs = [configs]
+        configs = list(configs)
+        if not configs:
+            raise ActlabError("Trainer needs at least one config")
+        keys = {group_key(c) for c in configs}
+        if len(keys) > 1:
+            raise ActlabError(
+                "Trainer configs must share shape, features, activation, problem, batch size "
+                "and data size; use train_many() for a mix"
+            )
+        if backend not in ("auto", "numba", "numpy"):
+            raise ActlabError(f"backend must be auto, numba or numpy, got {backend!r}")
+        self.configs = configs
+        first = configs[0]
+        self.net = Network.of(first)
+        self.batch_size = first.batch_size
+        built = [initial_state(c) for c in configs]
+        self.data = [b[0] for b in built]
+        feats = first.features
+        self.train_x = np.stack([features(d.train_xy, feats) for d in self.data])
+        self.train_y = np.stack([d.train_labels for d in self.data])
+        self.test_x = np.stack([features(d.test_xy, feats) for d in self.data])
+        self.test_y = np.stack([d.test_labels for d in self.data])
+        weights = [np.stack(ws) for ws in zip(*(b[1] for b in built), strict=True)]
+        biases = [np.stack(bs) for bs in zip(*(b[2] for b in built), strict=True)]
+        self.state = State(
+            weights=weights,
+            biases=biases,
+            dead=[np.zeros(w.shape, dtype=bool) for w in weights],
+            acc_w=[np.zeros_like(w) for w in weights],
+            acc_b=[np.zeros_like(b) for b in biases],
+        )
+        self.lr = np.array([c.learning_rate for c in configs], dtype=np.float64)
+        self.reg_rate = np.array([c.regularization_rate for c in configs], dtype=np.float64)
+        self.reg_kind = np.array([_REG_CODES[c.regularization] for c in configs], dtype=np.int8)
+        self._kernel = _select_kernel(backend, first)
+        with np.errstate(all="ignore"):
+            loss0 = self._losses()
+        self._train_loss = [loss0[0]]
+        self._test_loss = [loss0[1]]
+        self.diverged_at = np.full(len(configs), -1, dtype=np.int64)
+        self._mark_divergence(0)
+
+    # -------------------------------------------------------------- properties
+    @property
+    def k(self) -> int:
+        return len(self.configs)
+
+    @property
+    def epoch(self) -> int:
+        return len(self._train_loss) - 1
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        return self.state.weights
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        return self.state.biases
+
+    @property
+    def dead(self) -> list[np.ndarray]:
+        return self.state.dead
+
+    @property
+    def backend(self) -> str:
+        return "numpy" if self._kernel is None else "numba"
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        """``[K, epoch + 1]``; NaN after a network diverged."""
+        return self._masked(np.stack(self._train_loss, axis=1))
+
+    @property
+    def test_loss(self) -> np.ndarray:
+        return self._masked(np.stack(self._test_loss, axis=1))
+
+    # -------------------------------------------------------------- training
+    def step(self, epochs: int = 1) -> None:
+        """Train every network ``epochs`` more epochs."""
+        if epochs < 0:
+            raise ActlabError(f"epochs must be >= 0, got {epochs}")
+        if epochs == 0:
+            return
+        with np.errstate(all="ignore"):
+            if self._kernel is not None:
+                train, test = self._kernel(self, epochs)
+            else:
+                train, test = train_epochs_numpy(
+                    self.net, self.state, self.train_x, self.train_y, self.test_x,
+                    self.test_y, self.lr, self.reg_rate, self.reg_kind, self.batch_size, epochs,
+                )
+        start = self.epoch
+        self._train_loss.extend(train.T)
+        self._test_loss.extend(test.T)
+        for e in range(start + 1, self.epoch + 1):
+            self._mark_divergence(e)
+
+    def run(self, epochs: int, progress: Progress | None = None, chunk: int = 50) -> None:
+        """Train to ``epochs`` total, calling ``progress(done, total)`` every ``chunk``."""
+        while self.epoch < epochs:
+            self.step(min(chunk, epochs - self.epoch))
+            if progress is not None:
+                progress(self.epoch, epochs)
+
+    def _losses(self) -> np.ndarray:
+        w, b = self.state.weights, self.state.biases
+        return np.stack([self.net.loss(self.train_x, self.train_y, w, b),
+                         self.net.loss(self.test_x, self.test_y, w, b)])
+
+    def _mark_divergence(self, epoch: int) -> None:
+        bad = ~(np.isfinite(self._train_loss[epoch]) & np.isfinite(self._test_loss[epoch]))
+        self.diverged_at[bad & (self.diverged_at < 0)] = epoch
+
+    def _masked(self, losses: np.ndarray) -> np.ndarray:
+        epochs = np.arange(losses.shape[1])
+        after = (self.diverged_at[:, None] >= 0) & (epochs[None, :] > self.diverged_at[:, None])
+        return np.where(after, np.nan, losses)
+
+    # -------------------------------------------------------------- inspection
+    def layer_outputs(self, xy: np.ndarray) -> list[np.ndarray]:
+        """Every node's output at points ``xy`` (``[P, 2]`` or ``[K, P, 2]``).
+
+        Returns one ``[K, P, n_nodes]`` array per layer, layer 0 being the input features.
+        """
+        xy = np.asarray(xy, dtype=np.float64)
+        x = features(xy, self.configs[0].features)
+        if x.ndim == 2:
+            x = np.broadcast_to(x, (self.k, *x.shape))
+        with np.errstate(all="ignore"):
+            return self.net.forward(x, self.state.weights, self.state.biases)[1]
+
+    def predict(self, xy: np.ndarray) -> np.ndarray:
+        """The network output at points ``xy``, ``[K, P]``."""
+        return self.layer_outputs(xy)[-1][..., 0]
+
+    def gradients(self, split: str = "train") -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Gradient of the mean loss over a split w.r.t. weights and biases, per network."""
+        x, y = (self.train_x, self.train_y) if split == "train" else (self.test_x, self.test_y)
+        with np.errstate(all="ignore"):
+            zs, outs = self.net.forward(x, self.state.weights, self.state.biases)
+            gw, gb = self.net.backward(zs, outs, y, self.state.weights)
+        n = x.shape[1]
+        return [g / n for g in gw], [g / n for g in gb]
+
+    def result(self, k: int = 0) -> RunResult:
+        """Network ``k``'s run so far."""
+        d = int(self.diverged_at[k])
+        return RunResult(
+            config=self.configs[k],
+            train_loss=self.train_loss[k].copy(),
+            test_loss=self.test_loss[k].copy(),
+            diverged_at=None if d < 0 else d,
+            weights=[w[k].copy() for w in self.state.weights],
+            biases=[b[k].copy() for b in self.state.biases],
+            dead=[m[k].copy() for m in self.state.dead],
+        )
+
+    def results(self) -> list[RunResult]:
+        return [self.result(k) for k in range(self.k)]
+
+
+def _select_kernel(backend: str, config: PlaygroundConfig):
+    if backend == "numpy":
+        return None
+    try:
+        from actlab.playground import kernel
+    except ImportError:
+        if backend == "numba":
+            raise ActlabError("backend 'numba' needs numba: pip install numba") from None
+        return None
+    fn = kernel.for_config(config)
+    if fn is None and backend == "numba":
+        raise ActlabError(f"the numba kernel does not support activation {config.activation!r}")
+    return fn
+
+
+# ---------------------------------------------------------------------------- one call
+def train(
+    config: PlaygroundConfig, epochs: int, progress: Progress | None = None,
+    backend: str = "auto",
+) -> RunResult:
+    """Train one network for ``epochs`` epochs, exactly as the playground would."""
+    return train_many([config], epochs, progress=progress, backend=backend)[0]
+
+
+def train_many(
+    configs: Sequence[PlaygroundConfig],
+    epochs: int,
+    progress: Progress | None = None,
+    backend: str = "auto",
+) -> list[RunResult]:
+    """Train any mix of configs; compatible ones are stacked and trained together.
+
+    Returns one :class:`RunResult` per config, in input order. Each network's numbers do
+    not depend on which others it trained beside. ``progress(done, total)`` counts
+    network-epochs.
+    """
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ActlabError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    groups: dict[tuple, list[int]] = {}
+    for i, c in enumerate(configs):
+        groups.setdefault(group_key(c), []).append(i)
+    results: list[RunResult | None] = [None] * len(configs)
+    total = len(configs) * epochs
+    done = 0
+    for indices in groups.values():
+        trainer = Trainer([configs[i] for i in indices], backend=backend)
+        base = done
+
+        def report(e: int, _total: int, base: int = base, k: int = len(indices)) -> None:
+            if progress is not None:
+                progress(base + e * k, total)
+
+        trainer.run(epochs, progress=report)
+        done += epochs * len(indices)
+        for i, r in zip(indices, trainer.results(), strict=True):
+            results[i] = r
+    return results  # type: ignore[return-value]

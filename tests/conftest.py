@@ -1,0 +1,51 @@
+"""Shared test helpers.
+
+``require(module)`` imports an optional dependency for a test. On a developer's machine a
+missing one skips the test; in CI (``CI=true``) it fails, so CI never silently skips.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ACTLAB_SHARED", REPO.parent / "shared"))
+GOLDEN = SHARED / "golden" / "tfpg"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but missing (.ci/run installs it)")
+    pytest.skip(f"{what} not available")
+
+
+def require(module: str):
+    """Import an optional module, or skip (locally) / fail (CI=true)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        _missing(f"python module {module!r}")
+
+
+def require_executable(path: str) -> str:
+    """Return an executable's path, or skip (locally) / fail (CI=true)."""
+    found = shutil.which(path)
+    if not found:
+        _missing(f"executable {path!r}")
+    return found
+
+
+def require_golden() -> Path:
+    """The reference runs made with the playground's own code (../shared/golden/tfpg)."""
+    if not (GOLDEN / "golden" / "index.json").exists():
+        _missing(f"golden data at {GOLDEN}")
+    return GOLDEN
