@@ -1,0 +1,1 @@
+"""Figures (matplotlib, Agg backend): each a function taking results, returning a Figure."""
