@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError
+from actlab.plots import FORMATS
 
 #: (flag, config field, type, help) for every config key of the playground URL.
 CONFIG_FLAGS: tuple[tuple[str, str, Any, str], ...] = (
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs < 0:
         raise ActlabError(f"--epochs must be >= 0, got {args.epochs}")
     _check_output(args.json, (".json",), "--json")
-    _check_output(args.plot, (".png", ".svg"), "--plot")
+    _check_output(args.plot, FORMATS, "--plot")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cfg = config_from_args(args)
@@ -165,9 +166,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             _write_atomic(Path(args.json), text + "\n")
     if args.plot:
-        from actlab.plots.playground import run_figure, save
+        from actlab.plots import save_figure
+        from actlab.plots.playground import run_figure
 
-        save(run_figure(trainer), args.plot)
+        save_figure(run_figure(trainer), args.plot)
     return 0
 
 

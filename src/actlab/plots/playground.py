@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -89,12 +87,3 @@ def run_figure(trainer: Trainer, k: int = 0) -> Figure:
         f"batch {cfg.batch_size} · seed {cfg.seed}   ({final})"
     )
     return fig
-
-
-def save(fig: Figure, path: str | Path) -> Path:
-    """Save a figure (format from the suffix), writing to a temporary file first."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
-    return path

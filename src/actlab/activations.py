@@ -1,0 +1,1060 @@
+r"""The registry of activation functions: the single source of truth for value and derivative.
+
+Every entry defines, in one place, a vectorised NumPy function, its closed-form derivative
+with respect to ``x``, its parameters (defaults and allowed range), LaTeX for ``f`` and
+``f'``, the output range and a few flags. Names and parameters follow
+``torch.nn.functional``; at kinks the derivative is the value PyTorch autograd returns.
+
+>>> import numpy as np
+>>> from actlab import activations
+>>> act = activations.get("leaky_relu", negative_slope=0.05)
+>>> act(np.array([-2.0, 3.0])), act.derivative(np.array([-2.0, 3.0]))
+(array([-0.1,  3. ]), array([0.05, 1.  ]))
+>>> activations.sigmoid(0.0)
+np.float64(0.5)
+
+Numerics: any shape; float32 stays float32, float64 stays float64, other float dtypes
+are computed in float64 and cast back, integers/bools/Python numbers give float64. The
+formulas are written to be stable for every input: ``±inf`` and ``±1e300`` give the
+mathematical limit without NumPy warnings, NaN gives NaN (for the derivative too).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from actlab.errors import ActlabError
+
+__all__ = [
+    "Activation",
+    "Param",
+    "Spec",
+    "get",
+    "names",
+    "spec",
+    "aliases",
+    "parse_param",
+    "parse_param_assignments",
+]
+
+ParamValue = float | str
+Kernel = Callable[..., np.ndarray]
+Resolvable = Any  # a value, or a callable taking the parameters as keywords
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an activation: default, allowed range (or choices), meaning."""
+
+    name: str = ""
+    default: ParamValue = 0.0
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = True
+    high_open: bool = True
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+    def describe(self) -> str:
+        """The allowed values in words, e.g. ``a finite number > 0``."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        lo, hi = math.isfinite(self.low), math.isfinite(self.high)
+        if lo and hi:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f"a finite number in {left}{_num(self.low)}, {_num(self.high)}{right}"
+        if lo:
+            return f"a finite number {'>' if self.low_open else '>='} {_num(self.low)}"
+        if hi:
+            return f"a finite number {'<' if self.high_open else '<='} {_num(self.high)}"
+        return "a finite number"
+
+    def validate(self, value: object, owner: str, shown: str | None = None) -> ParamValue:
+        """Return ``value`` normalised (``float`` or choice string) or raise ActlabError.
+
+        ``shown`` is how the value appears in the error message (default: its repr).
+        """
+        got = repr(value) if shown is None else shown
+        bad = ActlabError(f"{owner}: {self.name} must be {self.describe()}, got {got}")
+        if self.choices:
+            if not isinstance(value, str) or value not in self.choices:
+                raise bad
+            return value
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise bad
+        v = float(value)
+        ok = (
+            math.isfinite(v)
+            and (v > self.low if self.low_open else v >= self.low)
+            and (v < self.high if self.high_open else v <= self.high)
+        )
+        if not ok:
+            raise bad
+        return v
+
+    def parse(self, text: str, owner: str) -> ParamValue:
+        """Parse a command-line/URL string (``"0.05"``, ``"tanh"``) and validate it."""
+        text = text.strip()
+        if self.choices:
+            return self.validate(text.strip("'\""), owner, repr(text))
+        try:
+            value: object = float(text)
+        except ValueError:
+            value = text
+        return self.validate(value, owner, text if isinstance(value, float) else repr(text))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "default": self.default, "doc": self.doc}
+        if self.choices:
+            d["choices"] = list(self.choices)
+        else:
+            d.update(low=self.low, high=self.high, low_open=self.low_open,
+                     high_open=self.high_open)
+        d["allowed"] = self.describe()
+        return d
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def _range(low: float = -math.inf, high: float = math.inf, *, low_open: bool = True,
+           high_open: bool = True, doc: str = "") -> Param:
+    return Param(low=low, high=high, low_open=low_open, high_open=high_open, doc=doc)
+
+
+def _choice(*choices: str, doc: str = "") -> Param:
+    return Param(choices=choices, doc=doc)
+
+
+# --------------------------------------------------------------------------- spec & activation
+
+
+@dataclass(frozen=True, eq=False)
+class Spec:
+    """A registry entry, without parameter values: what menus and docs read.
+
+    ``output_range``, ``monotonic``, ``smooth`` and ``kinks`` may depend on the
+    parameters; use :meth:`Activation.output_range` etc. for the resolved values, or
+    :meth:`resolve` with explicit parameters.
+    """
+
+    name: str
+    fn: Kernel
+    derivative: Kernel
+    params: tuple[Param, ...]
+    latex: str
+    latex_derivative: str
+    output_range: Resolvable
+    monotonic: Resolvable
+    smooth: Resolvable
+    kinks: Resolvable = ()
+    param_sets: tuple[dict[str, ParamValue], ...] = ({},)
+    aliases: tuple[str, ...] = ()
+    check: Callable[..., str | None] | None = None
+    doc: str = field(default="", repr=False)
+
+    @property
+    def summary(self) -> str:
+        """First line of the docstring."""
+        return self.doc.split("\n", 1)[0]
+
+    @property
+    def defaults(self) -> dict[str, ParamValue]:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, attr: str, params: Mapping[str, ParamValue] | None = None) -> Any:
+        """Value of a possibly parameter-dependent attribute (``output_range``, ...)."""
+        value = getattr(self, attr)
+        return value(**{**self.defaults, **(params or {})}) if callable(value) else value
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly description (defaults resolved) for menus and the web UI."""
+        lo, hi = self.resolve("output_range")
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "summary": self.summary,
+            "doc": self.doc,
+            "params": [p.to_dict() for p in self.params],
+            "latex": self.latex,
+            "latex_derivative": self.latex_derivative,
+            "output_range": [lo, hi],
+            "monotonic": self.resolve("monotonic"),
+            "smooth": self.resolve("smooth"),
+            "bounded_below": math.isfinite(lo),
+            "bounded_above": math.isfinite(hi),
+        }
+
+
+@dataclass(frozen=True, repr=False)
+class Activation:
+    """An activation with its parameter values fixed: ``act(x)``, ``act.derivative(x)``.
+
+    Immutable and hashable; build it with :func:`get`.
+    """
+
+    spec: Spec
+    param_items: tuple[tuple[str, ParamValue], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def params(self) -> dict[str, ParamValue]:
+        """All parameter values, defaults included."""
+        return dict(self.param_items)
+
+    def __call__(self, x: Any) -> Any:
+        """``f(x)`` elementwise."""
+        return _apply(self.spec.fn, x, self.param_items, derivative=False)
+
+    def derivative(self, x: Any) -> Any:
+        """``f'(x)`` elementwise (closed form; the autograd value at kinks)."""
+        return _apply(self.spec.derivative, x, self.param_items, derivative=True)
+
+    @property
+    def label(self) -> str:
+        """``leaky_relu(negative_slope=0.05)``, or just ``relu`` without parameters."""
+        if not self.param_items:
+            return self.name
+        inner = ", ".join(
+            f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:g}" for k, v in self.param_items
+        )
+        return f"{self.name}({inner})"
+
+    def __repr__(self) -> str:
+        return f"Activation({self.label})"
+
+    @property
+    def latex(self) -> str:
+        return self.spec.latex
+
+    @property
+    def latex_derivative(self) -> str:
+        return self.spec.latex_derivative
+
+    @property
+    def output_range(self) -> tuple[float, float]:
+        """``(min, max)`` of the outputs over ℝ (infimum/supremum; may be ±inf)."""
+        lo, hi = self.spec.resolve("output_range", self.params)
+        return float(lo), float(hi)
+
+    @property
+    def monotonic(self) -> bool:
+        """Non-decreasing on ℝ."""
+        return bool(self.spec.resolve("monotonic", self.params))
+
+    @property
+    def smooth(self) -> bool:
+        """Continuously differentiable (C¹) on ℝ."""
+        return bool(self.spec.resolve("smooth", self.params))
+
+    @property
+    def bounded_below(self) -> bool:
+        return math.isfinite(self.output_range[0])
+
+    @property
+    def bounded_above(self) -> bool:
+        return math.isfinite(self.output_range[1])
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """Points where f is not twice differentiable: f' jumps or has a corner there.
+
+        Also softplus's switch to the identity at ``threshold / beta``. Tests exclude
+        them from finite differences and check the autograd value exactly there.
+        """
+        return tuple(float(k) for k in self.spec.resolve("kinks", self.params))
+
+
+def _apply(fn: Kernel, x: Any, items: tuple, *, derivative: bool) -> Any:
+    a = np.asarray(x)
+    if a.dtype.kind not in "fiub":
+        raise ActlabError(f"activation input must be real numbers, got dtype {a.dtype}")
+    dtype = a.dtype if a.dtype in (np.float32, np.float64) else None
+    if dtype is None:
+        a = a.astype(np.float64)
+    scalar = a.ndim == 0
+    if scalar:
+        a = a.reshape(1)
+    out = np.asarray(fn(a, **dict(items)), dtype=a.dtype)
+    if derivative:  # piecewise derivatives built from comparisons would turn NaN into 0/1
+        np.copyto(out, a, where=np.isnan(a))
+    if np.asarray(x).dtype.kind == "f" and dtype is None:  # float16, longdouble
+        out = out.astype(np.asarray(x).dtype)
+    return out.reshape(())[()] if scalar else out
+
+
+# --------------------------------------------------------------------------- registry
+
+_REGISTRY: dict[str, Spec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def _entry(
+    *,
+    derivative: Kernel,
+    latex: str,
+    latex_derivative: str,
+    output_range: Resolvable,
+    monotonic: Resolvable,
+    smooth: Resolvable,
+    params: Mapping[str, Param] | None = None,
+    kinks: Resolvable = (),
+    param_sets: tuple[dict[str, ParamValue], ...] = ({},),
+    aliases: tuple[str, ...] = (),
+    check: Callable[..., str | None] | None = None,
+) -> Callable[[Kernel], Callable[..., Any]]:
+    """Register a kernel ``f(x, **params)``; defaults come from its signature.
+
+    Returns the public, validated function ``name(x, **params)``.
+    """
+
+    def wrap(fn: Kernel) -> Callable[..., Any]:
+        sig = inspect.signature(fn)
+        declared = dict(params or {})
+        plist = []
+        for pname, p in list(sig.parameters.items())[1:]:
+            plist.append(replace(declared.pop(pname), name=pname, default=p.default))
+        assert not declared, f"{fn.__name__}: params without kernel argument: {declared}"
+        s = Spec(
+            name=fn.__name__, fn=fn, derivative=derivative, params=tuple(plist),
+            latex=latex, latex_derivative=latex_derivative, output_range=output_range,
+            monotonic=monotonic, smooth=smooth, kinks=kinks, param_sets=param_sets,
+            aliases=aliases, check=check, doc=inspect.cleandoc(fn.__doc__ or ""),
+        )
+        _REGISTRY[s.name] = s
+        _ALIASES.update({a: s.name for a in aliases})
+
+        @functools.wraps(fn)
+        def public(x: Any, **kw: ParamValue) -> Any:
+            return get(s.name, **kw)(x)
+
+        return public
+
+    return wrap
+
+
+def names() -> list[str]:
+    """Canonical names, in registry order (aliases excluded)."""
+    return list(_REGISTRY)
+
+
+def aliases() -> dict[str, str]:
+    """Alias → canonical name, e.g. ``{'swish': 'silu'}``."""
+    return dict(_ALIASES)
+
+
+def spec(name: str) -> Spec:
+    """The registry entry for ``name`` (aliases resolve); ActlabError if unknown."""
+    key = name.strip().lower() if isinstance(name, str) else name
+    if isinstance(key, str):
+        key = _ALIASES.get(key, key)
+        if key in _REGISTRY:
+            return _REGISTRY[key]
+    known = list(_REGISTRY) + list(_ALIASES)
+    close = difflib.get_close_matches(str(key), known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ActlabError(f"unknown activation {name!r}{hint} (known: {', '.join(_REGISTRY)})")
+
+
+def get(name: str, **params: Any) -> Activation:
+    """The activation ``name`` with ``params`` validated and defaults filled in.
+
+    >>> get("elu", alpha=0.5).params
+    {'alpha': 0.5}
+    """
+    s = spec(name)
+    allowed = {p.name: p for p in s.params}
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        if not allowed:
+            raise ActlabError(f"{s.name} takes no parameters, got {', '.join(unknown)}")
+        raise ActlabError(
+            f"{s.name}: unknown parameter {unknown[0]!r}; allowed: {', '.join(allowed)}"
+        )
+    values = {
+        p.name: p.validate(params[p.name], s.name) if p.name in params else p.default
+        for p in s.params
+    }
+    if s.check is not None and (problem := s.check(**values)):
+        raise ActlabError(f"{s.name}: {problem}")
+    return Activation(s, tuple(values.items()))
+
+
+def parse_param(name: str, key: str, text: str) -> ParamValue:
+    """Parse one textual parameter value (CLI ``--param NAME.KEY=VALUE``, URLs)."""
+    s = spec(name)
+    for p in s.params:
+        if p.name == key:
+            return p.parse(text, s.name)
+    if not s.params:
+        raise ActlabError(f"{s.name} takes no parameters, got {key!r}")
+    allowed = ", ".join(p.name for p in s.params)
+    raise ActlabError(f"{s.name}: unknown parameter {key!r}; allowed: {allowed}")
+
+
+def parse_param_assignments(items: Iterable[str]) -> dict[str, dict[str, ParamValue]]:
+    """``["leaky_relu.negative_slope=0.05", ...]`` → ``{"leaky_relu": {"negative_slope": 0.05}}``.
+
+    Names are canonical (aliases resolve); each value is parsed and validated.
+    """
+    out: dict[str, dict[str, ParamValue]] = {}
+    for item in items:
+        target, eq, text = item.partition("=")
+        name, dot, key = target.strip().rpartition(".")
+        if not (eq and dot and name and key and text.strip()):
+            raise ActlabError(
+                f"bad parameter setting {item!r}; expected NAME.KEY=VALUE, "
+                "e.g. leaky_relu.negative_slope=0.05"
+            )
+        canonical = spec(name).name
+        out.setdefault(canonical, {})[key.strip()] = parse_param(canonical, key.strip(), text)
+    return out
+
+
+# --------------------------------------------------------------------------- numerics helpers
+
+_INF = math.inf
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_BIG = 800.0  # exp(-800) == 0 in float64/float32: clipping there changes no result
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = e^{min(x,0)} / (1 + e^{-|x|}): never overflows, no branches."""
+    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
+
+
+def _sigmoid_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(σ(x), σ(-x)) = (σ(x), 1 - σ(x)), both to full relative precision."""
+    d = 1.0 / (1.0 + np.exp(-np.abs(x)))
+    return np.exp(np.minimum(x, 0.0)) * d, np.exp(-np.maximum(x, 0.0)) * d
+
+
+def _softplus1(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}): never overflows."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _inside(x: np.ndarray, lo: float, hi: float, value: float = 1.0) -> np.ndarray:
+    """``value`` on the open interval (lo, hi), 0 elsewhere (kinks included → 0)."""
+    inside = ((x > lo) & (x < hi)).astype(x.dtype)
+    return inside if value == 1.0 else inside * value
+
+
+def _exp_sq(a: float) -> float:
+    """exp(a²) without the rounding error of a*a (a = ah + rest, ah² exact)."""
+    ah = round(a * 2**20) / 2**20
+    return math.exp(ah * ah) * math.exp((a - ah) * (a + ah))
+
+
+def _erfc_fit(degree: int = 24) -> tuple[float, ...]:
+    r"""Power-series coefficients of ``q(s) = log(erfc(a) e^{a²} / t)``.
+
+    Here ``t = 2/(2+a)`` and ``s = 2t - 1`` in [-1, 1].
+
+    The change of variable ``t = 2/(2+a)`` makes one smooth expansion cover all
+    ``a >= 0`` (as in Numerical Recipes' ``erfccheb``). The expansion is computed at import
+    by Chebyshev interpolation of :func:`math.erfc` (its asymptotic series where ``erfc``
+    underflows), so no magic constants; relative error of :func:`_erfc` < 5e-15 (tested).
+    """
+
+    def erfcx(a: float) -> float:
+        if a < 6.0:
+            return math.erfc(a) * _exp_sq(a)
+        total, term, k = 1.0, 1.0, 1
+        while True:  # asymptotic series, summed to its smallest term (< 1e-16 here)
+            nxt = -term * (2 * k - 1) / (2 * a * a)
+            if abs(nxt) >= abs(term) or abs(nxt) < 1e-18:
+                break
+            total, term, k = total + nxt, nxt, k + 1
+        return total / (a * math.sqrt(math.pi))
+
+    def q(s: np.ndarray) -> np.ndarray:
+        t = (s + 1.0) / 2.0
+        return np.array([math.log(erfcx(2.0 / ti - 2.0) / ti) for ti in t])
+
+    cheb = np.polynomial.Chebyshev.interpolate(q, degree)
+    return tuple(float(c) for c in np.polynomial.chebyshev.cheb2poly(cheb.coef))
+
+
+_ERFC_POLY = _erfc_fit()
+
+
+def _erfc(a: np.ndarray) -> np.ndarray:
+    """erfc(a) for a >= 0 (float64, vectorised; inf → 0, NaN → NaN)."""
+    a = np.minimum(a, 30.0)  # erfc(30) == 0.0 in float64; keeps a*a finite
+    t = 2.0 / (2.0 + a)
+    s = 2.0 * t - 1.0
+    q = np.full_like(a, _ERFC_POLY[-1])
+    for c in _ERFC_POLY[-2::-1]:  # Horner
+        q *= s
+        q += c
+    ah = np.round(a * 2.0**20) * 2.0**-20  # a*a = ah*ah (exact) + (a-ah)(a+ah)
+    return t * np.exp(-ah * ah) * np.exp((ah - a) * (a + ah) + q)
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x) = P(Z <= x), accurate in both tails."""
+    x = np.asarray(x, dtype=np.float64)
+    tail = 0.5 * _erfc(np.abs(x) * _SQRT_HALF)  # P(Z > |x|)
+    return np.where(x > 0, 1.0 - tail, tail)
+
+
+def _normal_pdf(x: np.ndarray) -> np.ndarray:
+    xc = np.clip(x, -40.0, 40.0)  # φ(40) == 0.0; keeps x*x finite
+    return _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+
+
+def _positive(doc: str) -> Param:
+    return _range(0.0, doc=doc)
+
+
+_SLOPE = _range(0.0, 1.0, doc="slope for x < 0")
+
+# --------------------------------------------------------------------------- entries
+# Each entry: derivative kernel first, then the forward kernel, decorated. Kernels take a
+# float32/float64 array (at least 1-d) and return an array; _apply does the rest.
+
+
+def _d_linear(x: np.ndarray) -> np.ndarray:
+    return np.ones_like(x)
+
+
+@_entry(
+    derivative=_d_linear,
+    latex=r"f(x) = x",
+    latex_derivative=r"f'(x) = 1",
+    output_range=(-_INF, _INF),
+    monotonic=True,
+    smooth=True,
+)
+def linear(x: np.ndarray) -> np.ndarray:
+    """Identity: ``linear(x) = x``.
+
+    Derivative: 1. Range: (-∞, ∞).
+    """
+    return x.copy()
+
+
+def _d_sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))
+    r = 1.0 / (1.0 + e)
+    return e * r * r  # σ(x)·(1-σ(x)) without the cancellation in 1-σ(x)
+
+
+@_entry(
+    derivative=_d_sigmoid,
+    latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+    latex_derivative=r"\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)",
+    output_range=(0.0, 1.0),
+    monotonic=True,
+    smooth=True,
+)
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid: ``sigmoid(x) = 1 / (1 + exp(-x))``.
+
+    Derivative: ``sigmoid(x) * (1 - sigmoid(x))``, at most 0.25 (at 0). Range: (0, 1).
+    """
+    return _sigmoid(x)
+
+
+def _d_tanh(x: np.ndarray) -> np.ndarray:
+    t = np.tanh(x)
+    t *= t
+    return np.subtract(1.0, t, out=t)
+
+
+@_entry(
+    derivative=_d_tanh,
+    latex=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+    latex_derivative=r"\tanh'(x) = 1 - \tanh^2(x)",
+    output_range=(-1.0, 1.0),
+    monotonic=True,
+    smooth=True,
+)
+def tanh(x: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent: ``tanh(x) = (e^x - e^-x) / (e^x + e^-x)``.
+
+    Derivative: ``1 - tanh(x)^2``, at most 1 (at 0). Range: (-1, 1).
+    """
+    return np.tanh(x)
+
+
+def _d_relu(x: np.ndarray) -> np.ndarray:
+    return (x > 0).astype(x.dtype)
+
+
+@_entry(
+    derivative=_d_relu,
+    latex=r"\mathrm{ReLU}(x) = \max(0, x)",
+    latex_derivative=r"\mathrm{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
+    output_range=(0.0, _INF),
+    monotonic=True,
+    smooth=False,
+    kinks=(0.0,),
+)
+def relu(x: np.ndarray) -> np.ndarray:
+    """Rectified linear unit: ``relu(x) = max(0, x)``.
+
+    Derivative: 1 for x > 0, 0 for x < 0; at the kink x = 0 it is 0 (PyTorch autograd).
+    Range: [0, ∞).
+    """
+    return np.maximum(x, 0.0)
+
+
+def _d_leaky_relu(x: np.ndarray, negative_slope: float) -> np.ndarray:
+    return np.maximum((x > 0).astype(x.dtype), negative_slope)  # slope < 1
+
+
+@_entry(
+    derivative=_d_leaky_relu,
+    latex=r"\mathrm{LeakyReLU}(x) = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}",
+    latex_derivative=(
+        r"\mathrm{LeakyReLU}'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}"
+    ),
+    params={"negative_slope": _SLOPE},
+    output_range=(-_INF, _INF),
+    monotonic=True,
+    smooth=False,
+    kinks=(0.0,),
+    param_sets=({}, {"negative_slope": 0.05}, {"negative_slope": 0.3}),
+)
+def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+    """Leaky ReLU: ``x`` for x > 0, ``negative_slope * x`` otherwise.
+
+    Derivative: 1 for x > 0, ``negative_slope`` for x < 0; at the kink x = 0 it is
+    ``negative_slope`` (PyTorch autograd). Range: (-∞, ∞).
+    ``negative_slope`` must be in (0, 1) (0 is :func:`relu`, 1 is :func:`linear`).
+    """
+    return np.maximum(x, x * negative_slope)  # slope < 1
+
+
+def _d_prelu(x: np.ndarray, weight: float) -> np.ndarray:
+    return _d_leaky_relu(x, weight)
+
+
+@_entry(
+    derivative=_d_prelu,
+    latex=r"\mathrm{PReLU}(x) = \max(0, x) + w \min(0, x)",
+    latex_derivative=r"\mathrm{PReLU}'(x) = \begin{cases} 1 & x > 0 \\ w & x \le 0 \end{cases}",
+    params={"weight": _range(0.0, 1.0, doc="slope for x < 0 (learned in PyTorch; fixed here)")},
+    output_range=(-_INF, _INF),
+    monotonic=True,
+    smooth=False,
+    kinks=(0.0,),
+    param_sets=({}, {"weight": 0.1}, {"weight": 0.5}),
+)
+def prelu(x: np.ndarray, weight: float = 0.25) -> np.ndarray:
+    """Parametric ReLU with a fixed slope: ``max(0, x) + weight * min(0, x)``.
+
+    In PyTorch ``weight`` is learned (initialised to 0.25); here it is a fixed number.
+    Derivative: 1 for x > 0, ``weight`` for x < 0; at x = 0 it is ``weight`` (PyTorch
+    autograd w.r.t. the input). Range: (-∞, ∞).
+    """
+    return np.maximum(x, x * weight)  # weight < 1
+
+
+def _elu(x: np.ndarray, alpha: float) -> np.ndarray:
+    return np.maximum(x, 0.0) + alpha * np.expm1(np.minimum(x, 0.0))
+
+
+def _d_elu(x: np.ndarray, alpha: float) -> np.ndarray:
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+@_entry(
+    derivative=_d_elu,
+    latex=r"\mathrm{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
+    latex_derivative=(
+        r"\mathrm{ELU}'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}"
+    ),
+    params={"alpha": _positive("value approached as x → -∞ is -alpha")},
+    output_range=lambda alpha: (-alpha, _INF),
+    monotonic=True,
+    smooth=lambda alpha: alpha == 1.0,
+    kinks=(0.0,),
+    param_sets=({}, {"alpha": 0.5}, {"alpha": 2.0}),
+)
+def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Exponential linear unit: ``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Derivative: 1 for x > 0, ``alpha * exp(x)`` for x < 0; at x = 0 it is ``alpha``
+    (PyTorch autograd; continuous only for alpha = 1). Range: (-alpha, ∞).
+    """
+    return _elu(x, alpha)
+
+
+def _d_selu(x: np.ndarray) -> np.ndarray:
+    return _SELU_SCALE * _d_elu(x, _SELU_ALPHA)
+
+
+@_entry(
+    derivative=_d_selu,
+    latex=(
+        r"\mathrm{SELU}(x) = \lambda \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0"
+        r" \end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733"
+    ),
+    latex_derivative=(
+        r"\mathrm{SELU}'(x) = \lambda \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0"
+        r" \end{cases}"
+    ),
+    output_range=(-_SELU_SCALE * _SELU_ALPHA, _INF),
+    monotonic=True,
+    smooth=False,
+    kinks=(0.0,),
+)
+def selu(x: np.ndarray) -> np.ndarray:
+    """Scaled ELU: ``scale * elu(x, alpha)`` with alpha ≈ 1.6733, scale ≈ 1.0507.
+
+    Derivative: ``scale`` for x > 0, ``scale * alpha * exp(x)`` for x < 0; at x = 0 it is
+    ``scale * alpha`` ≈ 1.7581 (PyTorch autograd). Range: (-scale·alpha ≈ -1.7581, ∞).
+    """
+    return _SELU_SCALE * _elu(x, _SELU_ALPHA)
+
+
+def _celu_neg(x: np.ndarray, alpha: float) -> np.ndarray:
+    """min(x, 0) / alpha, clipped where exp() is 0 anyway (no overflow for tiny alpha)."""
+    return np.clip(x, -_BIG * alpha, 0.0) / alpha
+
+
+def _d_celu(x: np.ndarray, alpha: float) -> np.ndarray:
+    return np.where(x > 0, 1.0, np.exp(_celu_neg(x, alpha)))
+
+
+@_entry(
+    derivative=_d_celu,
+    latex=(
+        r"\mathrm{CELU}(x) = \max(0, x) + \min\bigl(0, \alpha\,(e^{x/\alpha} - 1)\bigr)"
+    ),
+    latex_derivative=(
+        r"\mathrm{CELU}'(x) = \begin{cases} 1 & x > 0 \\ e^{x/\alpha} & x \le 0 \end{cases}"
+    ),
+    params={"alpha": _positive("value approached as x → -∞ is -alpha")},
+    output_range=lambda alpha: (-alpha, _INF),
+    monotonic=True,
+    smooth=True,
+    kinks=(0.0,),
+    param_sets=({}, {"alpha": 0.5}, {"alpha": 2.0}),
+)
+def celu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Continuously differentiable ELU: ``max(0, x) + min(0, alpha * (exp(x/alpha) - 1))``.
+
+    Derivative: 1 for x > 0, ``exp(x / alpha)`` for x < 0; at x = 0 it is 1 (both sides
+    agree). Range: (-alpha, ∞).
+    """
+    return np.maximum(x, 0.0) + alpha * np.expm1(_celu_neg(x, alpha))
+
+
+def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(clipped x, u, tanh(u)) for u = √(2/π)(x + 0.044715 x³); σ(2u) == 0 below -30."""
+    xc = np.clip(x, -30.0, 30.0)
+    u = _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc)
+    return xc, u, np.tanh(u)
+
+
+def _d_gelu(x: np.ndarray, approximate: str) -> np.ndarray:
+    if approximate == "tanh":
+        xc, _, t = _gelu_tanh_parts(x)
+        du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * xc * xc)
+        return 0.5 * (1.0 + t) + 0.5 * xc * (1.0 - t * t) * du
+    return _normal_cdf(x) + np.clip(x, -40.0, 40.0) * _normal_pdf(x)
+
+
+@_entry(
+    derivative=_d_gelu,
+    latex=r"\mathrm{GELU}(x) = x\,\Phi(x) = \frac{x}{2}\bigl(1 + \mathrm{erf}(x/\sqrt{2})\bigr)",
+    latex_derivative=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
+    params={"approximate": _choice("none", "tanh", doc="'tanh': the tanh approximation")},
+    output_range=lambda approximate: (
+        (-0.1700407506, _INF) if approximate == "tanh" else (-0.1699712075, _INF)
+    ),
+    monotonic=False,
+    smooth=True,
+    param_sets=({}, {"approximate": "tanh"}),
+)
+def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    """Gaussian error linear unit: ``x * Φ(x)``, Φ the standard normal CDF.
+
+    With ``approximate='tanh'``: ``0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))``.
+    Derivative: ``Φ(x) + x φ(x)`` (φ the normal density); 0.5 at 0, slightly above 1
+    near x ≈ 1.4, never discontinuous. Range: [≈ -0.17, ∞) (minimum near x ≈ -0.75).
+    """
+    if approximate == "tanh":
+        _, u, _ = _gelu_tanh_parts(x)
+        return np.maximum(x, -30.0) * _sigmoid(2.0 * u)  # 0.5(1 + tanh u) = σ(2u)
+    return np.maximum(x, -40.0) * _normal_cdf(x)  # Φ(-40) == 0: avoids -inf * 0
+
+
+def _d_silu(x: np.ndarray) -> np.ndarray:
+    xc = np.clip(x, -_BIG, _BIG)
+    s, sm = _sigmoid_pair(xc)
+    return s * (1.0 + xc * sm)
+
+
+@_entry(
+    derivative=_d_silu,
+    latex=r"\mathrm{SiLU}(x) = x\,\sigma(x)",
+    latex_derivative=r"\mathrm{SiLU}'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
+    output_range=(-0.2784645428, _INF),
+    monotonic=False,
+    smooth=True,
+    aliases=("swish",),
+)
+def silu(x: np.ndarray) -> np.ndarray:
+    """Sigmoid linear unit (Swish): ``silu(x) = x * sigmoid(x)``.
+
+    Derivative: ``sigmoid(x) * (1 + x * (1 - sigmoid(x)))``; 0.5 at 0. Range:
+    [≈ -0.2785, ∞) (minimum at x ≈ -1.2785).
+    """
+    return np.maximum(x, -_BIG) * _sigmoid(x)
+
+
+def _d_mish(x: np.ndarray) -> np.ndarray:
+    xc = np.clip(x, -_BIG, _BIG)
+    t = np.tanh(_softplus1(xc))
+    return t + xc * _sigmoid(xc) * (1.0 - t * t)
+
+
+@_entry(
+    derivative=_d_mish,
+    latex=r"\mathrm{Mish}(x) = x \tanh\bigl(\mathrm{softplus}(x)\bigr)",
+    latex_derivative=(
+        r"\mathrm{Mish}'(x) = \tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,"
+        r"\bigl(1 - \tanh^2(\mathrm{sp}(x))\bigr)"
+    ),
+    output_range=(-0.3088434131, _INF),
+    monotonic=False,
+    smooth=True,
+)
+def mish(x: np.ndarray) -> np.ndarray:
+    """Mish: ``mish(x) = x * tanh(softplus(x))``.
+
+    Derivative: ``tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)`` with sp = softplus(x);
+    ≈ 0.6 at 0. Range: [≈ -0.3088, ∞) (minimum at x ≈ -1.1924).
+    """
+    return np.maximum(x, -_BIG) * np.tanh(_softplus1(x))
+
+
+def _softplus_scaled(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    """beta * x with x clipped where the result no longer changes (never overflows)."""
+    return beta * np.clip(x, -_BIG / beta, (threshold + 1.0) / beta)
+
+
+def _d_softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    bx = _softplus_scaled(x, beta, threshold)
+    return np.where(bx > threshold, 1.0, _sigmoid(bx))
+
+
+@_entry(
+    derivative=_d_softplus,
+    latex=r"\mathrm{Softplus}(x) = \frac{1}{\beta} \log\bigl(1 + e^{\beta x}\bigr)",
+    latex_derivative=r"\mathrm{Softplus}'(x) = \sigma(\beta x)",
+    params={
+        "beta": _positive("sharpness; larger is closer to relu"),
+        "threshold": _positive("linear (= x) where beta * x > threshold, as PyTorch"),
+    },
+    output_range=(0.0, _INF),
+    monotonic=True,
+    smooth=True,
+    kinks=lambda beta, threshold: (threshold / beta,),
+    param_sets=({}, {"beta": 2.0, "threshold": 10.0}, {"beta": 0.5}),
+)
+def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    """Softplus: ``log(1 + exp(beta * x)) / beta``, and ``x`` where ``beta * x > threshold``.
+
+    Derivative: ``sigmoid(beta * x)``, and 1 where ``beta * x > threshold`` (the switch
+    to the identity is PyTorch's numerical shortcut: a jump of ~1e-9 at the default
+    threshold; treated as a kink in tests). Range: (0, ∞).
+    """
+    bx = _softplus_scaled(x, beta, threshold)
+    return np.where(bx > threshold, x, _softplus1(bx) / beta)
+
+
+def _d_softsign(x: np.ndarray) -> np.ndarray:
+    r = 1.0 / (1.0 + np.abs(x))
+    return r * r
+
+
+@_entry(
+    derivative=_d_softsign,
+    latex=r"\mathrm{Softsign}(x) = \frac{x}{1 + |x|}",
+    latex_derivative=r"\mathrm{Softsign}'(x) = \frac{1}{(1 + |x|)^2}",
+    output_range=(-1.0, 1.0),
+    monotonic=True,
+    smooth=True,
+    kinks=(0.0,),  # f' = 1/(1+|x|)² has a corner at 0
+)
+def softsign(x: np.ndarray) -> np.ndarray:
+    """Softsign: ``softsign(x) = x / (1 + |x|)``.
+
+    Derivative: ``1 / (1 + |x|)^2``; 1 at 0. Range: (-1, 1).
+    """
+    xc = np.clip(x, -1e18, 1e18)  # x/(1+|x|) == ±1 exactly there; avoids inf/inf
+    return xc / (1.0 + np.abs(xc))
+
+
+def _d_relu6(x: np.ndarray) -> np.ndarray:
+    return _inside(x, 0.0, 6.0)
+
+
+@_entry(
+    derivative=_d_relu6,
+    latex=r"\mathrm{ReLU6}(x) = \min\bigl(\max(0, x), 6\bigr)",
+    latex_derivative=r"\mathrm{ReLU6}'(x) = \begin{cases} 1 & 0 < x < 6 \\ 0 & \text{otherwise} "
+    r"\end{cases}",
+    output_range=(0.0, 6.0),
+    monotonic=True,
+    smooth=False,
+    kinks=(0.0, 6.0),
+)
+def relu6(x: np.ndarray) -> np.ndarray:
+    """ReLU capped at 6: ``relu6(x) = min(max(0, x), 6)``.
+
+    Derivative: 1 on (0, 6), 0 outside; at the kinks x = 0 and x = 6 it is 0 (PyTorch
+    autograd). Range: [0, 6].
+    """
+    return np.clip(x, 0.0, 6.0)
+
+
+def _d_hardtanh(x: np.ndarray, min_val: float, max_val: float) -> np.ndarray:
+    return _inside(x, min_val, max_val)
+
+
+@_entry(
+    derivative=_d_hardtanh,
+    latex=r"\mathrm{Hardtanh}(x) = \min\bigl(\max(x, a), b\bigr)",
+    latex_derivative=(
+        r"\mathrm{Hardtanh}'(x) = \begin{cases} 1 & a < x < b \\ 0 & \text{otherwise} "
+        r"\end{cases}"
+    ),
+    params={"min_val": _range(doc="lower clip value a"), "max_val": _range(doc="upper clip b")},
+    output_range=lambda min_val, max_val: (min_val, max_val),
+    monotonic=True,
+    smooth=False,
+    kinks=lambda min_val, max_val: (min_val, max_val),
+    param_sets=({}, {"min_val": -2.0, "max_val": 0.5}),
+    check=lambda min_val, max_val: (
+        None if min_val < max_val
+        else f"min_val must be < max_val, got min_val={min_val:g}, max_val={max_val:g}"
+    ),
+)
+def hardtanh(x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0) -> np.ndarray:
+    """Hard tanh: ``hardtanh(x) = min(max(x, min_val), max_val)``.
+
+    Derivative: 1 on (min_val, max_val), 0 outside; at the kinks x = min_val and
+    x = max_val it is 0 (PyTorch autograd). Range: [min_val, max_val].
+    """
+    return np.clip(x, min_val, max_val)
+
+
+def _d_hardsigmoid(x: np.ndarray) -> np.ndarray:
+    return _inside(x, -3.0, 3.0, 1.0 / 6.0)
+
+
+@_entry(
+    derivative=_d_hardsigmoid,
+    latex=r"\mathrm{Hardsigmoid}(x) = \frac{\mathrm{ReLU6}(x + 3)}{6}",
+    latex_derivative=(
+        r"\mathrm{Hardsigmoid}'(x) = \begin{cases} 1/6 & -3 < x < 3 \\ 0 & \text{otherwise} "
+        r"\end{cases}"
+    ),
+    output_range=(0.0, 1.0),
+    monotonic=True,
+    smooth=False,
+    kinks=(-3.0, 3.0),
+)
+def hardsigmoid(x: np.ndarray) -> np.ndarray:
+    """Hard sigmoid: ``hardsigmoid(x) = relu6(x + 3) / 6``.
+
+    Derivative: 1/6 on (-3, 3), 0 outside; at the kinks x = ±3 it is 0 (PyTorch autograd,
+    which uses 1/6 rounded to float32 inside). Range: [0, 1].
+    """
+    return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def _d_hardswish(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, x / 3.0 + 0.5, 1.0))
+
+
+@_entry(
+    derivative=_d_hardswish,
+    latex=r"\mathrm{Hardswish}(x) = x \, \frac{\mathrm{ReLU6}(x + 3)}{6}",
+    latex_derivative=(
+        r"\mathrm{Hardswish}'(x) = \begin{cases} 0 & x \le -3 \\ x/3 + 1/2 & -3 < x < 3 \\"
+        r" 1 & x \ge 3 \end{cases}"
+    ),
+    output_range=(-0.375, _INF),
+    monotonic=False,
+    smooth=False,
+    kinks=(-3.0, 3.0),
+)
+def hardswish(x: np.ndarray) -> np.ndarray:
+    """Hard swish: ``hardswish(x) = x * relu6(x + 3) / 6``.
+
+    Derivative: 0 for x < -3, ``x/3 + 1/2`` on (-3, 3), 1 for x > 3; at the kinks it is
+    0 at x = -3 and 1 at x = 3 (PyTorch autograd). Range: [-0.375, ∞) (minimum at -1.5).
+    """
+    return np.maximum(x, -3.0) * (np.clip(x + 3.0, 0.0, 6.0) / 6.0)  # max(): no -inf*0
+
+
+def _d_logsigmoid(x: np.ndarray) -> np.ndarray:
+    return _sigmoid(-x)
+
+
+@_entry(
+    derivative=_d_logsigmoid,
+    latex=r"\mathrm{LogSigmoid}(x) = \log \sigma(x) = -\log\bigl(1 + e^{-x}\bigr)",
+    latex_derivative=r"\mathrm{LogSigmoid}'(x) = 1 - \sigma(x) = \sigma(-x)",
+    output_range=(-_INF, 0.0),
+    monotonic=True,
+    smooth=True,
+)
+def logsigmoid(x: np.ndarray) -> np.ndarray:
+    """Log of the sigmoid: ``logsigmoid(x) = log(sigmoid(x)) = -softplus(-x)``.
+
+    Derivative: ``sigmoid(-x) = 1 - sigmoid(x)``; 0.5 at 0. Range: (-∞, 0).
+    """
+    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _d_tanhshrink(x: np.ndarray) -> np.ndarray:
+    t = np.tanh(x)
+    return t * t
+
+
+@_entry(
+    derivative=_d_tanhshrink,
+    latex=r"\mathrm{Tanhshrink}(x) = x - \tanh(x)",
+    latex_derivative=r"\mathrm{Tanhshrink}'(x) = \tanh^2(x)",
+    output_range=(-_INF, _INF),
+    monotonic=True,
+    smooth=True,
+)
+def tanhshrink(x: np.ndarray) -> np.ndarray:
+    """Tanh shrink: ``tanhshrink(x) = x - tanh(x)``.
+
+    Derivative: ``tanh(x)^2``; 0 at 0 (flat there: ≈ x³/3 near 0). Range: (-∞, ∞).
+    """
+    return x - np.tanh(x)
+
+
+swish = silu

@@ -1,0 +1,89 @@
+"""``actlab train``: URL replay, JSON output, plots, errors (exit 2, one line, no files)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import GOLDEN, require_golden
+
+from actlab.cli import main
+
+
+def golden(name: str) -> dict:
+    require_golden()
+    return json.loads((GOLDEN / "golden" / name).read_text())
+
+
+def test_train_replays_a_playground_url(tmp_path, capsys):
+    g = golden("02_circle_relu.json")
+    out, fig = tmp_path / "run.json", tmp_path / "run.png"
+    assert main(["train", "--url", g["url"], "--epochs", "300", "--json", str(out),
+                 "--plot", str(fig), "--quiet"]) == 0
+    data = json.loads(out.read_text())
+    assert data["url"] == g["url"]
+    assert data["config"]["activation"] == "relu" and data["diverged_at"] is None
+    assert len(data["train_loss"]) == 301 and len(data["test_loss"]) == 301
+    assert data["test_loss"][-1] == pytest.approx(g["loss_test"][-1], rel=1e-9)
+    assert data["test_loss"][61] == pytest.approx(g["loss_test"][61], rel=1e-9)
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and fig.stat().st_size > 20_000
+    assert "replay: https://playground.tensorflow.org/#activation=relu" in capsys.readouterr().out
+
+
+def test_json_to_stdout_is_pure_json(capsys):
+    assert main(["train", "--activation", "relu", "--epochs", "3", "--json", "-"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["epochs"] == 3 and data["config"]["seed"] == "0.12345"
+
+
+def test_flags_override_the_url(capsys):
+    g = golden("02_circle_relu.json")
+    assert main(["train", "--url", g["url"], "--activation", "leaky_relu",
+                 "--activation-param", "negative_slope=0.05", "--dataset", "reg-gauss",
+                 "--network-shape", "", "--epochs", "1", "--json", "-"]) == 0
+    cfg = json.loads(capsys.readouterr().out)["config"]
+    assert cfg["activation"] == "leaky_relu"
+    assert cfg["activationParams"] == {"negative_slope": 0.05}
+    assert cfg["problem"] == "regression" and cfg["regDataset"] == "reg-gauss"
+    assert cfg["networkShape"] == [] and cfg["seed"] == "0.59704"
+
+
+def test_divergence_is_reported(capsys):
+    g = golden("44_regplane_tanh_lr3_diverge_nan.json")
+    assert main(["train", "--url", g["url"], "--epochs", "10", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "diverged at epoch 5" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--activation", "rleu"], "unknown activation 'rleu'; did you mean 'relu'?"),
+        (["--learning-rate", "0"], "learningRate must be finite and > 0"),
+        (["--batch-size", "0"], "batchSize must be a whole number >= 1"),
+        (["--network-shape", "4,x"], "networkShape must be a comma list"),
+        (["--dataset", "moons"], "dataset must be one of"),
+        (["--features", "x,z"], "unknown features ['z']"),
+        (["--epochs", "-3"], "--epochs must be >= 0"),
+        (["--activation", "elu", "--activation-param", "alpha"], "KEY=VALUE"),
+        (["--activation", "elu", "--activation-param", "beta=2"], "unknown parameter 'beta'"),
+        (["--url", "nonsense"], "not a playground URL"),
+        (["--plot", "out.gif"], "--plot must end in .png or .svg"),
+        (["--json", "nowhere/run.json"], "does not exist"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(args, message, tmp_path,
+                                                            capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--epochs", "2", "--plot", "p.png", "--json", "r.json", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_argparse_errors_are_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--epochs", "many"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
