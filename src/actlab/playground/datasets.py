@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from actlab.playground import jsmath
 from actlab.playground.rng import SeedRandom
 
 #: Classification datasets (500 points, labels ±1) and regression datasets (1200 points).
@@ -28,8 +29,8 @@ FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "xSquared": lambda x, y: x * x,
     "ySquared": lambda x, y: y * y,
     "xTimesY": lambda x, y: x * y,
-    "sinX": lambda x, y: np.sin(x),
-    "sinY": lambda x, y: np.sin(y),
+    "sinX": lambda x, y: jsmath.sin_array(x),
+    "sinY": lambda x, y: jsmath.sin_array(y),
 }
 
 Points = list[tuple[float, float, float]]
@@ -59,7 +60,7 @@ def circle(n: int, noise: float, rng: SeedRandom) -> Points:
         for _ in range(n // 2):
             r = _uniform(rng, r_min, r_max)
             angle = _uniform(rng, 0.0, 2 * math.pi)
-            x, y = r * math.sin(angle), r * math.cos(angle)
+            x, y = r * jsmath.sin(angle), r * jsmath.cos(angle)
             nx = _uniform(rng, -radius, radius) * noise
             ny = _uniform(rng, -radius, radius) * noise
             label = 1.0 if _dist(x + nx, y + ny, 0.0, 0.0) < radius * 0.5 else -1.0
@@ -88,7 +89,7 @@ def _normal(rng: SeedRandom, mean: float, variance: float) -> float:
         s = v1 * v1 + v2 * v2
         if s <= 1:
             break
-    return mean + math.sqrt(variance) * (math.sqrt(-2 * math.log(s) / s) * v1)
+    return mean + math.sqrt(variance) * (math.sqrt(-2 * jsmath.log(s) / s) * v1)
 
 
 def gauss(n: int, noise: float, rng: SeedRandom) -> Points:
@@ -109,8 +110,8 @@ def spiral(n: int, noise: float, rng: SeedRandom) -> Points:
         for i in range(half):
             r = i / half * 5
             t = 1.75 * i / half * 2 * math.pi + delta_t
-            x = r * math.sin(t) + _uniform(rng, -1, 1) * noise
-            y = r * math.cos(t) + _uniform(rng, -1, 1) * noise
+            x = r * jsmath.sin(t) + _uniform(rng, -1, 1) * noise
+            y = r * jsmath.cos(t) + _uniform(rng, -1, 1) * noise
             points.append((x, y, label))
     return points
 
