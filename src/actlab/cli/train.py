@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if show and sys.stderr.isatty():
         sys.stderr.write("\n")
     result = trainer.result(0)
-    out = sys.stdout if args.json == "-" else sys.stderr
+    out = sys.stderr if args.json == "-" else sys.stdout  # keep JSON on stdout pure
     if result.diverged_at is not None:
         print(f"diverged at epoch {result.diverged_at}: loss became NaN/inf "
               f"(last finite train loss {result.last_finite_loss})", file=out)

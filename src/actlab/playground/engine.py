@@ -356,12 +356,12 @@ class Trainer:
         self.reg_rate = np.array([c.regularization_rate for c in configs], dtype=np.float64)
         self.reg_kind = np.array([_REG_CODES[c.regularization] for c in configs], dtype=np.int8)
         self._kernel = _select_kernel(backend, first)
-        with np.errstate(all="ignore"):
-            loss0 = self._losses()
-        self._train_loss = [loss0[0]]
-        self._test_loss = [loss0[1]]
+        # loss history [2 (train, test), K, capacity], grown by doubling; NaN after divergence
+        self._loss = np.empty((2, len(configs), 64))
+        self._epoch = -1
         self.diverged_at = np.full(len(configs), -1, dtype=np.int64)
-        self._mark_divergence(0)
+        with np.errstate(all="ignore"):
+            self._record(self._losses()[:, :, None])
 
     # -------------------------------------------------------------- properties
     @property
@@ -370,7 +370,7 @@ class Trainer:
 
     @property
     def epoch(self) -> int:
-        return len(self._train_loss) - 1
+        return self._epoch
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -390,12 +390,17 @@ class Trainer:
 
     @property
     def train_loss(self) -> np.ndarray:
-        """``[K, epoch + 1]``; NaN after a network diverged."""
-        return self._masked(np.stack(self._train_loss, axis=1))
+        """``[K, epoch + 1]`` (a read-only view); NaN after a network diverged."""
+        return self._history(0)
 
     @property
     def test_loss(self) -> np.ndarray:
-        return self._masked(np.stack(self._test_loss, axis=1))
+        return self._history(1)
+
+    def _history(self, which: int) -> np.ndarray:
+        view = self._loss[which, :, : self._epoch + 1]
+        view.flags.writeable = False
+        return view
 
     # -------------------------------------------------------------- training
     def step(self, epochs: int = 1) -> None:
@@ -412,11 +417,7 @@ class Trainer:
                     self.net, self.state, self.train_x, self.train_y, self.test_x,
                     self.test_y, self.lr, self.reg_rate, self.reg_kind, self.batch_size, epochs,
                 )
-        start = self.epoch
-        self._train_loss.extend(train.T)
-        self._test_loss.extend(test.T)
-        for e in range(start + 1, self.epoch + 1):
-            self._mark_divergence(e)
+        self._record(np.stack([train, test]))
 
     def run(self, epochs: int, progress: Progress | None = None, chunk: int = 50) -> None:
         """Train to ``epochs`` total, calling ``progress(done, total)`` every ``chunk``."""
@@ -430,14 +431,21 @@ class Trainer:
         return np.stack([self.net.loss(self.train_x, self.train_y, w, b),
                          self.net.loss(self.test_x, self.test_y, w, b)])
 
-    def _mark_divergence(self, epoch: int) -> None:
-        bad = ~(np.isfinite(self._train_loss[epoch]) & np.isfinite(self._test_loss[epoch]))
-        self.diverged_at[bad & (self.diverged_at < 0)] = epoch
-
-    def _masked(self, losses: np.ndarray) -> np.ndarray:
-        epochs = np.arange(losses.shape[1])
-        after = (self.diverged_at[:, None] >= 0) & (epochs[None, :] > self.diverged_at[:, None])
-        return np.where(after, np.nan, losses)
+    def _record(self, losses: np.ndarray) -> None:
+        """Append ``losses [2, K, epochs]``; mark divergence, NaN everything after it."""
+        start, count = self._epoch + 1, losses.shape[2]
+        if start + count > self._loss.shape[2]:
+            grown = np.empty((2, self.k, max(2 * self._loss.shape[2], start + count)))
+            grown[:, :, :start] = self._loss[:, :, :start]
+            self._loss = grown
+        view = self._loss[:, :, start : start + count]
+        view[...] = losses
+        bad = ~np.isfinite(view).all(axis=0)  # [K, epochs]
+        first = np.where(bad.any(axis=1), start + bad.argmax(axis=1), -1)
+        self.diverged_at = np.where(self.diverged_at < 0, first, self.diverged_at)
+        after = np.arange(start, start + count)[None, :] > self.diverged_at[:, None]
+        view[:, (self.diverged_at[:, None] >= 0) & after] = np.nan
+        self._epoch += count
 
     # -------------------------------------------------------------- inspection
     def layer_outputs(self, xy: np.ndarray) -> list[np.ndarray]:

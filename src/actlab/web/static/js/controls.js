@@ -1,0 +1,151 @@
+// The page's controls: filling them, showing a config in them, and turning user input into
+// messages for the server. Control ids are the playground's.
+
+const $ = (id) => document.getElementById(id);
+
+export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+export const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+export const SPEEDS = [5, 15, 30, 60, 120, 300, 1000];
+export const PLAYGROUND_ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear"];
+
+function option(value, text) {
+  const o = document.createElement("option");
+  o.value = String(value);
+  o.textContent = text ?? String(value);
+  return o;
+}
+
+/** Select `value` in a numeric <select>, adding it as an option when it is not listed. */
+function selectNumber(select, value) {
+  const text = String(value);
+  if (![...select.options].some((o) => o.value === text)) {
+    const options = [...select.options, option(value)].sort((a, b) => Number(a.value) - Number(b.value));
+    select.replaceChildren(...options);
+  }
+  select.value = text;
+}
+
+function setSlider(id, value) {
+  const input = $(id);
+  if (Number(value) > Number(input.max)) input.max = String(value);
+  input.value = String(value);
+  $(`${id}-value`).textContent = String(value);
+}
+
+/** Fill the menus that do not depend on the config. */
+export function fillMenus(catalog, limits) {
+  $("learningRate").replaceChildren(...LEARNING_RATES.map((v) => option(v)));
+  $("regularRate").replaceChildren(...REGULARIZATION_RATES.map((v) => option(v)));
+  const speeds = SPEEDS.filter((s) => s < limits.max_epochs_per_second);
+  speeds.push(limits.max_epochs_per_second);
+  $("speed").replaceChildren(...speeds.map((s) => option(s, `${s} epochs/s`)));
+  const names = catalog.map((a) => a.name);
+  const group = (label, list) => {
+    const g = document.createElement("optgroup");
+    g.label = label;
+    g.append(...list.map((n) => option(n)));
+    return g;
+  };
+  const classic = PLAYGROUND_ACTIVATIONS.filter((n) => names.includes(n));
+  const more = names.filter((n) => !classic.includes(n));
+  $("activations").replaceChildren(group("TF Playground", classic), group("More (actlab registry)", more));
+  $("compare-add").replaceChildren(option("", "+ add an activation…"), ...names.map((n) => option(n)));
+}
+
+/** Show a config (snake_case fields from the server) in the controls. */
+export function showConfig(cfg, speed) {
+  selectNumber($("learningRate"), cfg.learning_rate);
+  selectNumber($("regularRate"), cfg.regularization_rate);
+  const chooser = $("activations");
+  if (![...chooser.options].some((o) => o.value === cfg.activation)) chooser.append(option(cfg.activation));
+  chooser.value = cfg.activation;
+  $("regularizations").value = cfg.regularization ?? "none";
+  $("problem").value = cfg.problem;
+  setSlider("percTrainData", cfg.perc_train_data);
+  setSlider("noise", cfg.noise);
+  setSlider("batchSize", cfg.batch_size);
+  $("show-test-data").checked = cfg.show_test_data;
+  $("discretize").checked = cfg.discretize;
+  selectNumber($("speed"), speed);
+  const n = cfg.network_shape.length;
+  $("num-layers").textContent = String(n);
+  $("layers-label").textContent = n === 1 ? "Hidden layer" : "Hidden layers";
+}
+
+/** Inputs for the chosen activation's parameters (numbers or choices). */
+export function showParams(entry, values, onChange) {
+  const box = $("activation-params");
+  box.replaceChildren();
+  for (const p of entry?.params ?? []) {
+    const label = document.createElement("label");
+    label.className = "param";
+    label.textContent = `${p.name} `;
+    label.title = `${p.doc || p.name}: ${p.allowed}`;
+    let input;
+    if (p.choices) {
+      input = document.createElement("select");
+      input.append(...p.choices.map((c) => option(c)));
+    } else {
+      input = document.createElement("input");
+      input.type = "number";
+      input.step = "any";
+      if (p.low !== null && p.low !== undefined) input.min = String(p.low);
+      if (p.high !== null && p.high !== undefined) input.max = String(p.high);
+    }
+    input.value = String(values[p.name] ?? p.default);
+    input.dataset.param = p.name;
+    input.addEventListener("change", () => {
+      const v = p.choices ? input.value : Number(input.value);
+      onChange({ ...values, [p.name]: v });
+    });
+    label.append(input);
+    box.append(label);
+  }
+}
+
+/** Wire every control to `send` (a function taking a message object). */
+export function bindControls(send, getConfig, limits, onDisplayChange) {
+  const set = (changes) => send({ type: "set", changes });
+  $("play-pause-button").addEventListener("click", () => {
+    send({ type: document.body.classList.contains("playing") ? "pause" : "play" });
+  });
+  $("reset-button").addEventListener("click", () => send({ type: "reset" }));
+  $("next-step-button").addEventListener("click", () => send({ type: "step" }));
+  $("data-regen-button").addEventListener("click", () => send({ type: "regenerate" }));
+  $("learningRate").addEventListener("change", (e) => set({ learning_rate: Number(e.target.value) }));
+  $("regularRate").addEventListener("change", (e) => set({ regularization_rate: Number(e.target.value) }));
+  $("activations").addEventListener("change", (e) => set({ activation: e.target.value, activation_params: {} }));
+  $("regularizations").addEventListener("change", (e) => {
+    set({ regularization: e.target.value === "none" ? null : e.target.value });
+  });
+  $("problem").addEventListener("change", (e) => set({ problem: e.target.value }));
+  $("speed").addEventListener("change", (e) => send({ type: "speed", epochs_per_second: Number(e.target.value) }));
+  for (const [id, field] of [["percTrainData", "perc_train_data"], ["noise", "noise"], ["batchSize", "batch_size"]]) {
+    const input = $(id);
+    input.addEventListener("input", () => { $(`${id}-value`).textContent = input.value; });
+    input.addEventListener("change", () => set({ [field]: Number(input.value) }));
+  }
+  for (const [id, field] of [["show-test-data", "show_test_data"], ["discretize", "discretize"]]) {
+    $(id).addEventListener("change", (e) => {
+      onDisplayChange(field, e.target.checked);
+      set({ [field]: e.target.checked });
+    });
+  }
+  $("add-layers").addEventListener("click", () => {
+    const shape = getConfig().network_shape;
+    if (shape.length < limits().max_hidden_layers) set({ network_shape: [...shape, 2] });
+  });
+  $("remove-layers").addEventListener("click", () => {
+    const shape = getConfig().network_shape;
+    if (shape.length > 0) set({ network_shape: shape.slice(0, -1) });
+  });
+}
+
+/** A network-shape change for the +/- buttons of one hidden layer. */
+export function neuronsChange(cfg, layer, delta, maxNeurons) {
+  const shape = [...cfg.network_shape];
+  const n = shape[layer] + delta;
+  if (n < 1 || n > maxNeurons) return null;
+  shape[layer] = n;
+  return { network_shape: shape };
+}

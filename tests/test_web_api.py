@@ -1,0 +1,510 @@
+"""The playground server in-process: HTTP endpoints, the WebSocket protocol, limits, CLI.
+
+Training numbers sent to the page are checked against a direct :class:`Trainer` run of
+the same config. The NumPy backend keeps these tests independent of Numba's compile time;
+the browser tests (test_web_e2e.py) run the default backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import require
+
+require("starlette")
+require("httpx")
+
+with warnings.catch_warnings():  # starlette 1.x prefers httpx2 over httpx; both work
+    warnings.filterwarnings("ignore", message="Using `httpx` with")
+    from starlette.testclient import TestClient  # noqa: E402
+
+from actlab import activations  # noqa: E402
+from actlab.cli import main  # noqa: E402
+from actlab.playground import PlaygroundConfig, Trainer  # noqa: E402
+from actlab.web.app import STATIC, create_app  # noqa: E402
+from actlab.web.encode import grid, heat_bytes  # noqa: E402
+from actlab.web.limits import Limits  # noqa: E402
+
+BACKEND = "numpy"
+TEST_HOSTS = ("testserver", "127.0.0.1", "localhost")
+RELU_URL = (
+    "https://playground.tensorflow.org/#activation=relu&batchSize=10&dataset=xor&"
+    "regDataset=reg-plane&learningRate=0.03&regularizationRate=0&noise=5&networkShape=4,3&"
+    "seed=0.59704&showTestData=false&discretize=false&percTrainData=60&x=true&y=true&"
+    "xTimesY=true&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&"
+    "sinY=false&collectStats=false&problem=classification&initZero=false&hideText=false"
+)
+DIVERGING = (
+    "activation=linear&learningRate=3&problem=regression&regDataset=reg-plane&seed=0.2&"
+    "networkShape=4,4"
+)
+HOOK_IDS = (
+    "play-pause-button", "reset-button", "next-step-button", "iter-number", "loss-train",
+    "loss-test", "activations", "learningRate", "regularizations", "regularRate", "problem",
+    "batchSize", "noise", "percTrainData", "data-regen-button", "heatmap", "linechart",
+    "network",
+)
+
+
+def make_client(**limits: Any) -> TestClient:
+    app = create_app(Limits(**limits), allowed_hosts=TEST_HOSTS, backend=BACKEND)
+    return TestClient(app, base_url="http://127.0.0.1")
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    with make_client() as c:
+        yield c
+
+
+class Page:
+    """The page's side of a WebSocket: send messages, wait for replies (with a timeout)."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.errors: list[str] = []
+        self.notices: list[str] = []
+        self.losses: dict[int, dict[str, list[float]]] = {}
+
+    def send(self, **message: Any) -> None:
+        self.ws.send_text(json.dumps(message))
+
+    def receive(self, timeout: float = 20.0) -> dict[str, Any]:
+        box: dict[str, Any] = {}
+
+        def read() -> None:
+            try:
+                box["message"] = self.ws.receive_json()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+                box["error"] = exc
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if reader.is_alive():
+            pytest.fail(f"no message from the server within {timeout} s")
+        if "error" in box:
+            raise box["error"]
+        message = box["message"]
+        if message["type"] == "error":
+            self.errors.append(message["message"])
+        elif message["type"] == "notice":
+            self.notices.append(message["message"])
+        elif message["type"] == "frame":
+            self._collect(message)
+        return message
+
+    def until(self, kind: str, check: Any = None) -> dict[str, Any]:
+        for _ in range(500):
+            message = self.receive()
+            if message["type"] == kind and (check is None or check(message)):
+                return message
+        pytest.fail(f"no {kind!r} message in 500 messages")
+
+    def _collect(self, frame: dict[str, Any]) -> None:
+        for k, run in enumerate(frame["runs"]):
+            series = self.losses.setdefault(k, {"train": [], "test": []})
+            for key in ("train", "test"):
+                values = np.frombuffer(base64.b64decode(run[key]), dtype="<f8").tolist()
+                del series[key][frame["loss_start"]:]
+                series[key].extend(values)
+
+    def open(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The first messages of a session: hello, config and frame."""
+        hello = self.until("hello")
+        config = self.until("config")
+        self.until("frame")
+        return hello, config
+
+
+def connect(client: TestClient) -> Any:
+    return client.websocket_connect("/ws")
+
+
+def loaded(page: Page, url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Open a playground URL: the new config and its first frame."""
+    page.send(type="load", url=url)
+    return page.until("config"), page.until("frame")
+
+
+# ---------------------------------------------------------------------------- HTTP
+def test_page_is_served_with_the_playground_hooks(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    for hook in HOOK_IDS:
+        assert f'id="{hook}"' in response.text, hook
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_every_static_module_the_page_imports_is_served(client: TestClient) -> None:
+    page = client.get("/").text
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert "/static/style.css" in assets and "/static/js/main.js" in assets
+    seen: set[str] = set()
+    while assets:
+        path = assets.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        if path.endswith(".js"):
+            assert "javascript" in response.headers["content-type"]
+            for name in re.findall(r'from "\./([\w.]+\.js)"', response.text):
+                assets.append(f"/static/js/{name}")
+    assert len([p for p in seen if p.endswith(".js")]) == len(list((STATIC / "js").glob("*.js")))
+    assert client.get("/static/../app.py").status_code == 404
+
+
+def test_activations_endpoint_lists_the_registry_with_curves(client: TestClient) -> None:
+    entries = client.get("/api/activations").json()
+    assert [e["name"] for e in entries] == activations.names()
+    relu = next(e for e in entries if e["name"] == "relu")
+    curve = relu["curve"]
+    x = np.array(curve["x"])
+    assert x[0] == -5 and x[-1] == 5 and len(curve["f"]) == len(x) == len(curve["df"])
+    at2 = int(np.argmin(np.abs(x - 2)))
+    assert curve["f"][at2] == pytest.approx(2.0) and curve["df"][at2] == 1.0
+    assert relu["output_range"] == [0.0, None]
+    leaky = next(e for e in entries if e["name"] == "leaky_relu")
+    assert leaky["params"][0]["name"] == "negative_slope"
+
+
+def test_datasets_endpoint_gives_six_thumbnails(client: TestClient) -> None:
+    data = client.get("/api/datasets").json()
+    assert set(data) == {"circle", "xor", "gauss", "spiral", "reg-plane", "reg-gauss"}
+    assert {d["problem"] for d in data.values()} == {"classification", "regression"}
+    assert all(len(d["points"]) == 200 for d in data.values())
+    circle = np.array(data["circle"]["points"])
+    assert set(circle[:, 2]) == {-1.0, 1.0}
+
+
+def test_config_endpoint_parses_a_playground_url(client: TestClient) -> None:
+    reply = client.get("/api/config", params={"url": RELU_URL}).json()
+    assert reply["hash"] == PlaygroundConfig.from_url(RELU_URL).to_hash()
+    assert reply["config"]["activation"] == "relu"
+    assert reply["config"]["networkShape"] == [4, 3]
+    bad = client.get("/api/config", params={"url": "#activation=nope"})
+    assert bad.status_code == 400 and "unknown activation" in bad.json()["error"]
+
+
+def test_info_endpoint_reports_limits(client: TestClient) -> None:
+    info = client.get("/api/info").json()
+    assert info["limits"]["max_sessions"] == Limits().max_sessions
+    assert info["features"][:2] == ["x", "y"]
+
+
+def test_unknown_host_is_refused() -> None:
+    app = create_app(Limits(), backend=BACKEND)  # default: loopback names only
+    with TestClient(app, base_url="http://127.0.0.1") as ok:
+        assert ok.get("/").status_code == 200
+    with TestClient(app, base_url="http://attacker.example") as bad:
+        assert bad.get("/").status_code == 400
+
+
+def test_websocket_from_another_origin_is_refused(client: TestClient) -> None:
+    with pytest.raises(Exception), client.websocket_connect(  # noqa: B017 - any refusal
+        "/ws", headers={"origin": "http://attacker.example"}
+    ) as ws:
+        ws.receive_json()
+
+
+# ---------------------------------------------------------------------------- WebSocket
+def test_session_starts_with_a_config_and_a_frame(client: TestClient) -> None:
+    with connect(client) as ws:
+        hello, config = Page(ws).open()
+    assert hello["limits"]["max_hidden_layers"] == Limits().max_hidden_layers
+    assert config["config"]["activation"] == "tanh"
+    assert config["layer_sizes"] == [2, 4, 2, 1]
+    assert config["runs"][0]["curve"]["name"] == "tanh"
+
+
+def test_the_page_url_opens_with_the_session(client: TestClient) -> None:
+    from urllib.parse import quote
+
+    cfg = PlaygroundConfig.from_url(RELU_URL)
+    with client.websocket_connect(f"/ws?url={quote(cfg.to_hash())}") as ws:
+        page = Page(ws)
+        _, config = page.open()
+    assert config["hash"] == cfg.to_hash() and not page.errors
+    with client.websocket_connect("/ws?url=activation%3Dnope") as ws:
+        page = Page(ws)
+        _, config = page.open()
+    assert config["config"]["activation"] == "tanh"
+    assert page.errors and "unknown activation" in page.errors[0]
+
+
+def test_playground_url_opens_the_same_run_and_losses_match_the_engine(
+    client: TestClient,
+) -> None:
+    cfg = PlaygroundConfig.from_url(RELU_URL)
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        config, _ = loaded(page, RELU_URL)
+        assert config["hash"] == cfg.to_hash()
+        assert config["config"]["features"] == ["x", "y", "xTimesY"]
+        assert config["layer_sizes"] == [3, 4, 3, 1]
+        page.send(type="step", epochs=7)
+        frame = page.until("frame", lambda f: f["epoch"] == 7)
+    direct = Trainer([cfg], backend=BACKEND)
+    data = direct.data[0]
+    sent = np.frombuffer(base64.b64decode(config["data"]["train_xy"]), dtype="<f4")
+    np.testing.assert_array_equal(sent, data.train_xy.astype("<f4").ravel())
+    direct.step(7)
+    assert page.losses[0]["train"] == direct.train_loss[0].tolist()
+    assert page.losses[0]["test"] == direct.test_loss[0].tolist()
+    assert frame["runs"][0]["test_loss"] == direct.test_loss[0, -1]
+    first = frame["network"]["layers"][0]
+    weights = np.frombuffer(base64.b64decode(first["weights"]), dtype="<f4")
+    np.testing.assert_array_equal(weights, direct.weights[0][0].astype("<f4").ravel())
+    heat = np.frombuffer(base64.b64decode(frame["runs"][0]["heatmap"]), dtype="u1")
+    np.testing.assert_array_equal(heat, heat_bytes(direct.predict(grid())[0]))
+
+
+def test_bad_messages_get_an_error_and_the_session_survives(client: TestClient) -> None:
+    bad = [
+        "not json",
+        "[1, 2]",
+        json.dumps({"type": "launch-missiles"}),
+        json.dumps({"type": "step", "epochs": "ten"}),
+        json.dumps({"type": "step", "epochs": 10**9}),
+        '{"type": "speed", "epochs_per_second": NaN}',
+        json.dumps({"type": "speed", "epochs_per_second": 1e9}),
+        json.dumps({"type": "set", "changes": {"learning_rate": -1}}),
+        json.dumps({"type": "set", "changes": {"network_shape": [4] * 50}}),
+        json.dumps({"type": "set", "changes": {"network_shape": [1000]}}),
+        json.dumps({"type": "set", "changes": {"features": ["x", "rm -rf"]}}),
+        json.dumps({"type": "set", "changes": {"activation": "nope"}}),
+        json.dumps({"type": "set", "changes": {"seed": 3}}),
+        json.dumps({"type": "set", "changes": {"features": []}}),
+        json.dumps({"type": "set", "changes": {"password": "x"}}),
+        json.dumps({"type": "load", "url": "#networkShape=a,b"}),
+        json.dumps({"type": "load", "url": "#networkShape=" + ",".join(["8"] * 13)}),
+        json.dumps({"type": "compare", "activations": ["relu"] * 9}),
+        json.dumps({"type": "compare", "activations": ["nope"]}),
+        json.dumps({"type": "focus", "run": 3}),
+        json.dumps({"type": "inspect", "node": [9, 0]}),
+        json.dumps({"type": "play", "extra": 1}),
+        json.dumps({"type": "load", "url": "x" * 20_000}),
+        "[" * 5000 + "]" * 5000,
+    ]
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        for text in bad:
+            ws.send_text(text)
+            reply = page.until("error")
+            assert reply["message"] and "\n" not in reply["message"], text
+        ws.send_bytes(b"\x00\x01")
+        assert "binary" in page.until("error")["message"]
+        page.send(type="step", epochs=2)
+        assert page.until("frame")["epoch"] == 2
+    assert len(page.errors) == len(bad) + 1
+    assert any("unknown activation" in e for e in page.errors)
+    assert any("over this server's limit" in e for e in page.errors)
+
+
+def test_play_trains_until_paused(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="speed", epochs_per_second=300)
+        page.send(type="play")
+        epochs = []
+        while len(epochs) < 6:
+            frame = page.until("frame")
+            epochs.append(frame["epoch"])
+            page.send(type="ack", frame=frame["frame"])
+        page.send(type="pause")
+        page.until("status", lambda s: not s["playing"])
+    assert epochs == sorted(epochs) and epochs[-1] > epochs[0]
+    assert page.losses[0]["test"][-1] < page.losses[0]["test"][0]
+
+
+def test_display_only_changes_keep_the_run(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="step", epochs=3)
+        page.until("frame")
+        page.send(type="set", changes={"discretize": True, "show_test_data": True})
+        config = page.until("config")
+        frame = page.until("frame")
+        assert not config["rebuilt"] and "discretize=true" in config["hash"]
+        assert frame["epoch"] == 3
+        page.send(type="set", changes={"learning_rate": 0.1})
+        config = page.until("config")
+        assert config["rebuilt"] and page.until("frame")["epoch"] == 0
+
+
+def test_compare_trains_activations_in_lockstep_on_the_same_data(client: TestClient) -> None:
+    cfg = PlaygroundConfig.from_url(RELU_URL)
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        loaded(page, RELU_URL)
+        page.send(type="compare", activations=["sigmoid", "elu"])
+        config = page.until("config")
+        assert [r["activation"] for r in config["runs"]] == ["relu", "sigmoid", "elu"]
+        page.send(type="step", epochs=4)
+        frame = page.until("frame", lambda f: f["epoch"] == 4)
+        assert len(frame["runs"]) == 3
+        page.send(type="focus", run=2)
+        assert page.until("frame")["focus"] == 2
+    for k, name in enumerate(["relu", "sigmoid", "elu"]):
+        direct = Trainer([cfg.replace(activation=name)], backend=BACKEND)
+        direct.step(4)
+        assert page.losses[k]["test"] == direct.test_loss[0].tolist(), name
+
+
+def test_export_is_the_runs_json(client: TestClient) -> None:
+    cfg = PlaygroundConfig.from_url(RELU_URL)
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        loaded(page, RELU_URL)
+        page.send(type="step", epochs=3)
+        page.until("frame")
+        page.send(type="export")
+        reply = page.until("export")
+    direct = Trainer([cfg], backend=BACKEND)
+    direct.step(3)
+    assert reply["runs"] == [json.loads(json.dumps(direct.result(0).to_dict()))]
+
+
+def test_divergence_is_reported_with_its_epoch(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        loaded(page, DIVERGING)
+        page.send(type="step", epochs=3)
+        frame = page.until("frame", lambda f: f["epoch"] == 3)
+        page.send(type="play")
+        refused = page.until("error")
+    run = frame["runs"][0]
+    assert run["diverged_at"] == 1
+    assert run["divergence"] == "diverged at epoch 1: loss became NaN"
+    assert run["test_loss"] is None
+    assert "diverged" in refused["message"]
+
+
+def test_dead_units_are_counted_and_marked(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        _, frame = loaded(page, "activation=relu&initZero=true&networkShape=3,2&seed=0.5")
+        page.send(type="set", changes={"init_zero": False})
+        page.until("config")
+        alive = page.until("frame")
+    assert frame["runs"][0]["dead_units"] == 5
+    marks = [base64.b64decode(layer["dead_units"]) for layer in frame["network"]["layers"][:-1]]
+    assert marks == [b"\x01" * 3, b"\x01" * 2]
+    assert frame["network"]["layers"][-1]["dead_units"] is None
+    assert alive["runs"][0]["dead_units"] < 5
+
+
+def test_inspecting_a_neuron_sends_its_output(client: TestClient) -> None:
+    cfg = PlaygroundConfig.from_url(RELU_URL)
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        loaded(page, RELU_URL)
+        page.send(type="inspect", node=[1, 2])
+        frame = page.until("frame")
+    assert frame["inspect"] == [1, 2]
+    direct = Trainer([cfg], backend=BACKEND)
+    expected = heat_bytes(direct.layer_outputs(grid())[1][0, :, 2])
+    heat = np.frombuffer(base64.b64decode(frame["runs"][0]["heatmap"]), dtype="u1")
+    np.testing.assert_array_equal(heat, expected)
+
+
+def test_unknown_url_keys_are_a_notice_not_an_error(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        config, _ = loaded(page, "activation=relu&seed=0.5&bogusKey=1")
+    assert config["config"]["activation"] == "relu"
+    assert any("bogusKey" in n for n in page.notices)
+
+
+def test_session_limit_and_closing_a_tab_frees_its_session() -> None:
+    with make_client(max_sessions=1) as client:
+        with connect(client) as first:
+            Page(first).open()
+            with connect(client) as second:
+                refused = Page(second).receive()
+                assert refused["type"] == "error" and "busy" in refused["message"]
+                with pytest.raises(Exception):  # noqa: B017 - the server closed it (1013)
+                    second.receive_json()
+        with connect(client) as third:
+            hello, _ = Page(third).open()
+            assert hello["type"] == "hello"
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_core_import_does_not_need_the_web_extra() -> None:
+    code = (
+        "import sys, actlab, actlab.playground, actlab.cli; actlab.cli.build_parser();"
+        "bad = [m for m in ('starlette', 'uvicorn', 'websockets') if m in sys.modules];"
+        "sys.exit(1 if bad else 0)"
+    )
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    result = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": src}, check=False)
+    assert result.returncode == 0
+
+
+def test_serve_without_the_web_extra_is_one_line(monkeypatch, capsys) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a)
+    )
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "actlab serve needs the web extra: pip install 'actlab[web]'" in err
+
+
+def test_serve_warns_when_not_on_loopback(monkeypatch, capsys) -> None:
+    require("uvicorn")
+    import actlab.web.server as server
+
+    started = []
+
+    class FakeServer:
+        def run(self, sockets: list[Any]) -> None:
+            started.append(sockets[0].getsockname())
+
+    monkeypatch.setattr(server, "make_server", lambda host, limits: FakeServer())
+    monkeypatch.setattr(server, "warm_up", lambda: None)
+    assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 0
+    assert "warning: listening on 0.0.0.0" in capsys.readouterr().err
+    assert len(started) == 2
+
+
+def test_serve_reports_a_busy_port(capsys) -> None:
+    require("uvicorn")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err

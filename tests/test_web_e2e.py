@@ -1,0 +1,180 @@
+"""The playground page in real headless Chromium, against the real server.
+
+The server (uvicorn) runs in a thread on a free 127.0.0.1 port; the page is driven
+through its stable element ids (the TensorFlow Playground's). A screenshot of a trained
+run is saved to test-artifacts/web-playground.png. The engine runs its NumPy backend so
+that the time these tests take does not depend on Numba compiling its kernel
+(benchmarks/web_speed.py measures the default backend).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, require, require_executable
+
+require("playwright")
+require("uvicorn")
+CHROMIUM = require_executable("/usr/bin/chromium")
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from actlab.playground import PlaygroundConfig, Trainer  # noqa: E402
+from actlab.web.server import BackgroundServer  # noqa: E402
+
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START = "activation=tanh&dataset=circle&networkShape=4,2&seed=0.59704&learningRate=0.03"
+RELU_URL = (
+    "https://playground.tensorflow.org/#activation=relu&batchSize=10&dataset=xor&"
+    "regDataset=reg-plane&learningRate=0.1&regularizationRate=0&noise=5&networkShape=4,3&"
+    "seed=0.59704&showTestData=false&discretize=false&percTrainData=60&x=true&y=true&"
+    "xTimesY=true&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&"
+    "sinY=false&collectStats=false&problem=classification&initZero=false&hideText=false"
+)
+DIVERGING = (
+    "activation=linear&learningRate=3&problem=regression&regDataset=reg-plane&seed=0.2&"
+    "networkShape=4,4"
+)
+TIMEOUT_MS = 20_000
+BACKEND = "numpy"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[BackgroundServer]:
+    with BackgroundServer(backend=BACKEND) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: BackgroundServer) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+def open_page(page: Page, server: BackgroundServer, hash_: str = START) -> None:
+    page.goto(f"{server.url}#{hash_}")
+    page.wait_for_function(
+        "h => window.actlab && window.actlab.state.hash === h && window.actlab.stats.rendered > 0",
+        arg=PlaygroundConfig.from_url(hash_).to_hash(),
+    )
+
+
+def epoch(page: Page) -> int:
+    text = page.text_content("#iter-number") or ""
+    assert re.fullmatch(r"\d{3},\d{3}(,\d{3})*", text), text
+    return int(text.replace(",", ""))
+
+
+def test_play_trains_and_the_test_loss_falls(page: Page, server: BackgroundServer) -> None:
+    open_page(page, server)
+    assert epoch(page) == 0
+    start_loss = float(page.text_content("#loss-test"))
+    page.select_option("#speed", "300")
+    page.click("#play-pause-button")
+    page.wait_for_function("() => window.actlab.stats.epoch >= 80", timeout=3 * TIMEOUT_MS)
+    page.click("#play-pause-button")
+    page.wait_for_function("() => !document.body.classList.contains('playing')")
+    assert epoch(page) >= 80
+    assert float(page.text_content("#loss-test")) < start_loss / 2
+    assert page.locator("#network .node.neuron").count() == 4 + 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-playground.png"), full_page=True)
+    page.click("#reset-button")
+    page.wait_for_function("() => window.actlab.stats.epoch === 0")
+    assert float(page.text_content("#loss-test")) == start_loss
+
+
+def test_changing_the_activation_restarts_with_it(page: Page, server: BackgroundServer) -> None:
+    open_page(page, server)
+    options = page.eval_on_selector_all("#activations option", "os => os.map(o => o.value)")
+    assert {"relu", "tanh", "sigmoid", "linear", "elu", "gelu"} <= set(options)
+    page.click("#next-step-button")
+    page.wait_for_function("() => window.actlab.stats.epoch === 1")
+    page.select_option("#activations", "elu")
+    page.wait_for_function("() => location.hash.includes('activation=elu')")
+    page.wait_for_function("() => window.actlab.stats.epoch === 0")
+    assert page.text_content("#activation-name") == "elu"
+    assert page.locator("#activation-params input[data-param=alpha]").input_value() == "1"
+    assert page.locator("#activation-curve path.curve-f").get_attribute("d")
+
+
+def test_pasted_playground_url_opens_the_same_run(page: Page, server: BackgroundServer) -> None:
+    cfg = PlaygroundConfig.from_url(RELU_URL)
+    open_page(page, server)
+    page.fill("#url-input", RELU_URL)
+    page.click("#load-url-button")
+    page.wait_for_function("h => location.hash === '#' + h", arg=cfg.to_hash())
+    assert page.input_value("#activations") == "relu"
+    assert page.input_value("#learningRate") == "0.1"
+    assert page.input_value("#noise") == "5"
+    assert page.input_value("#percTrainData") == "60"
+    assert page.locator("#network .node.input:not(.inactive)").count() == 3
+    assert page.locator("#network .node.neuron").count() == 4 + 3
+    assert page.locator("canvas[data-dataset=xor].selected").count() == 1
+    # the same data and initial weights: the untrained losses are the engine's
+    direct = Trainer([cfg], backend=BACKEND)
+    assert page.text_content("#loss-test") == f"{direct.test_loss[0, 0]:.3f}"
+    assert page.text_content("#loss-train") == f"{direct.train_loss[0, 0]:.3f}"
+    # a fresh load of the address opens it too
+    open_page(page, server, cfg.to_hash())
+    assert page.input_value("#activations") == "relu"
+
+
+def test_compare_mode_draws_a_run_per_activation(page: Page, server: BackgroundServer) -> None:
+    open_page(page, server)
+    page.select_option("#compare-add", "relu")
+    cards = "#compare-runs .run-card"
+    page.wait_for_function("s => document.querySelectorAll(s).length === 2", arg=cards)
+    page.click("#next-step-button")
+    page.wait_for_function("() => window.actlab.stats.epoch === 1")
+    infos = page.locator("#compare-runs .run-info").all_text_contents()
+    assert len(infos) == 2 and all(i.startswith("test ") for i in infos)
+    page.click("#compare-runs .run-card[data-run='1']")
+    page.wait_for_function("() => window.actlab.state.latest.focus === 1")
+
+
+def test_divergence_is_a_message_with_its_epoch(page: Page, server: BackgroundServer) -> None:
+    open_page(page, server, DIVERGING)
+    page.click("#next-step-button")
+    page.click("#next-step-button")
+    page.wait_for_function("() => window.actlab.stats.epoch === 2")
+    overlay = page.locator(".heatmap-overlay")
+    assert overlay.is_visible()
+    assert overlay.text_content() == "diverged at epoch 1: loss became NaN"
+    assert page.text_content("#loss-test") == "NaN"
+
+
+def test_export_downloads_the_runs_json(page: Page, server: BackgroundServer) -> None:
+    open_page(page, server)
+    page.click("#next-step-button")
+    page.wait_for_function("() => window.actlab.stats.epoch === 1")
+    with page.expect_download() as info:
+        page.click("#export-button")
+    data = json.loads(Path(info.value.path()).read_text())
+    assert data["epochs"] == 1
+    assert data["config"]["activation"] == "tanh"
+    assert len(data["train_loss"]) == 2
