@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from actlab.experiments.centring import CentringStudy
 from actlab.experiments.compare import Comparison
@@ -29,10 +31,12 @@ __all__ = [
 ]
 
 COLORS = {
-    "relu": "#d62728", "tanh": "#1f77b4", "sigmoid": "#2ca02c", "leaky_relu": "#ff7f0e",
-    "leaky_relu(0.01)": "#e3a21a", "leaky_relu(0.05)": "#ff7f0e", "elu": "#9467bd",
+    "relu": "#d62728", "tanh": "#1f77b4", "sigmoid": "#2ca02c", "leaky_relu": "#e6a100",
+    "leaky_relu(0.01)": "#8c564b", "leaky_relu(0.05)": "#e6a100", "elu": "#9467bd",
     "linear": "#7f7f7f",
 }
+_PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")  # 20, 300 rather than 2×10¹, 3×10²
+_PLAIN_MINOR = FuncFormatter(lambda v, _pos: f"{v:g}" if f"{v:g}"[0] in "25" else "")
 _FALLBACK = ("#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 
 
@@ -76,12 +80,13 @@ def comparison_figure(cmp: Comparison, title: str | None = None) -> Figure:
         c = color(label, i)
         y = np.maximum(epochs[done], 1.0)
         ax_box.scatter(i + rng.uniform(-0.18, 0.18, y.size), y, s=10, color=c, alpha=0.55,
-                       linewidths=0, zorder=3)
+                       linewidths=0, zorder=4)
         n_never = int((~done).sum())
         if n_never:
             ax_box.scatter(i + rng.uniform(-0.18, 0.18, n_never), np.full(n_never, never_y),
-                           marker="x", s=18, color="black", alpha=0.7, linewidths=0.8, zorder=3)
-            ax_box.annotate(f"{n_never}", (i + 0.26, never_y), va="center", fontsize=8)
+                           marker="x", s=18, color="black", alpha=0.7, linewidths=0.8, zorder=4)
+            ax_box.annotate(f"{n_never}", (i + 0.27, never_y * 1.12), va="bottom", fontsize=8,
+                            zorder=5)
 
         def at(v: float) -> float:
             return never_y if math.isinf(v) else max(v, 1.0)
@@ -93,12 +98,16 @@ def comparison_figure(cmp: Comparison, title: str | None = None) -> Figure:
                    medianprops={"color": "black", "lw": 2}, whiskerprops={"lw": 0},
                    capprops={"lw": 0})
     ax_box.axhline(budget, color="0.4", ls="--", lw=0.9)
-    ax_box.text(len(labels) - 0.5, budget, f" budget {budget}", va="bottom", ha="right",
-                fontsize=8, color="0.3")
+    edge = ax_box.get_yaxis_transform()  # x in axes coordinates, y in data
+    ax_box.text(1.01, budget, f"budget\n{budget}", transform=edge, va="center", fontsize=8,
+                color="0.3")
     ax_box.axhspan(budget * 1.35, budget * 2.5, color="0.92", zorder=0)
-    ax_box.text(-0.45, never_y, "never", va="center", fontsize=8, color="0.25")
+    ax_box.text(1.01, never_y, "never", transform=edge, va="center", fontsize=8, color="0.25")
     ax_box.set_yscale("log")
-    ax_box.set_ylim(0.8, budget * 2.5)
+    finite = [e for label in labels for e in cmp.converged(label) if e >= 0]
+    ax_box.set_ylim(max(0.8, min(finite, default=1) / 1.6), budget * 2.5)
+    ax_box.yaxis.set_major_formatter(_PLAIN)
+    ax_box.yaxis.set_minor_formatter(_PLAIN_MINOR)
     ax_box.set_xticks(range(len(labels)), labels, rotation=15)
     ax_box.set_xlim(-0.6, len(labels) - 0.4)
     ax_box.set_ylabel(f"epochs until test loss ≤ {cmp.threshold:g}")
@@ -119,7 +128,7 @@ def comparison_figure(cmp: Comparison, title: str | None = None) -> Figure:
                      label=f"threshold τ = {cmp.threshold:g}")
     ax_curve.set_xscale("log")
     ax_curve.set_yscale("log")
-    ax_curve.set_ylim(bottom=max(1e-5, _finite_min(cmp) * 0.5), top=1.0)
+    ax_curve.set_ylim(bottom=max(1e-5, min(_finite_min(cmp), cmp.threshold) * 0.5), top=1.0)
     ax_curve.set_xlim(1, budget)
     ax_curve.set_xlabel("epoch")
     ax_curve.set_ylabel("test loss (median over seeds, band = IQR)")
@@ -174,9 +183,12 @@ def gradient_figure(study: GradientStudy) -> Figure:
         y = [never_y if math.isinf(m) else max(m, 1) for m in med]
         ax_conv.plot(study.depths, y, "o-", color=color(label, i), label=label, ms=4)
     ax_conv.axhspan(study.epochs * 1.35, study.epochs * 2.5, color="0.92", zorder=0)
-    ax_conv.text(study.depths[0], never_y, " median never converged", va="center", fontsize=8)
+    ax_conv.text(study.depths[-1], study.epochs * 2.3, "median run never converged ",
+                 va="top", ha="right", fontsize=8, color="0.3")
     ax_conv.set_yscale("log")
     ax_conv.set_ylim(top=study.epochs * 2.5)
+    ax_conv.yaxis.set_major_formatter(_PLAIN)
+    ax_conv.yaxis.set_minor_formatter(_PLAIN_MINOR)
     ax_conv.set_xlabel("hidden layers")
     ax_conv.set_ylabel(f"median epochs until test loss ≤ {study.threshold:g}")
     ax_conv.set_title(f"Epochs to converge vs depth (budget {study.epochs})")
@@ -210,30 +222,42 @@ def dying_figure(study: DyingStudy) -> Figure:
                 ax.set_xlabel("epoch")
             if r == 0:
                 ax.set_ylabel("% of hidden units")
-            ax.legend(fontsize=7, loc="upper left")
-    fig.suptitle("Dead hidden units (solid: output exactly 0 on every training point; dotted: "
-                 f"pre-activation < 0 on every point), mean over {len(study.seeds)} seeds")
+            if any(study.diverged[:, r, d].ravel()):
+                ax.legend(fontsize=7, loc="upper left")
+    handles = [Line2D([], [], color=color(label, i), lw=1.8, label=label)
+               for i, label in enumerate(study.activations)]
+    handles += [Line2D([], [], color="0.3", lw=1.8, label="dead: output exactly 0 on every "
+                       "training point"),
+                Line2D([], [], color="0.3", lw=1, ls=":", label="pre-activation < 0 on every "
+                       "training point")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9,
+               frameon=False)
+    fig.suptitle(f"Dead hidden units over training, mean over {len(study.seeds)} seeds "
+                 f"(network {list(study.network_shape)})")
     return fig
 
 
 def centring_figure(study: CentringStudy) -> Figure:
-    """Each hidden layer's mean output (line) ± its spread (band) over training."""
+    """Each hidden layer's mean output (top row) and its spread (bottom row) over training."""
     n_layers = study.mean.shape[1]
-    fig = Figure(figsize=(6.2 * n_layers, 4.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n_layers, sharey=True))
-    for layer, ax in enumerate(axes):
+    fig = Figure(figsize=(5.6 * n_layers + 0.6, 7.6), layout="constrained")
+    axes = fig.subplots(2, n_layers, squeeze=False, sharex=True, sharey="row")
+    for layer in range(n_layers):
+        ax_mean, ax_std = axes[0, layer], axes[1, layer]
         for i, label in enumerate(study.activations):
             c = color(label, i)
-            m, s = study.mean[i, layer], study.std[i, layer]
-            ax.plot(study.checkpoints, m, color=c, lw=1.8, label=label)
-            ax.fill_between(study.checkpoints, m - s, m + s, color=c, alpha=0.12, linewidth=0)
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_xlabel("epoch")
-        ax.set_title(f"hidden layer {layer + 1} ({study.base.network_shape[layer]} units)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=9)
-    axes[0].set_ylabel("layer output: mean (line) ± std (band)")
+            ax_mean.plot(study.checkpoints, study.mean[i, layer], color=c, lw=1.8, label=label)
+            ax_std.plot(study.checkpoints, study.std[i, layer], color=c, lw=1.8, label=label)
+        ax_mean.axhline(0, color="black", lw=0.8)
+        ax_mean.set_title(f"hidden layer {layer + 1} ({study.base.network_shape[layer]} units)")
+        ax_std.set_xlabel("epoch")
+        ax_std.set_ylim(bottom=0)
+        for ax in (ax_mean, ax_std):
+            ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("mean of the layer's outputs")
+    axes[1, 0].set_ylabel("std of the layer's outputs")
+    axes[0, 0].legend(fontsize=9)
     fig.suptitle(f"Zero-centring: {study.base.dataset}, network "
-                 f"{list(study.base.network_shape)}, median over {len(study.seeds)} seeds")
+                 f"{list(study.base.network_shape)}, median over {len(study.seeds)} seeds "
+                 "(0 line = balanced around zero)")
     return fig
-

@@ -1,0 +1,102 @@
+"""``actlab compare``: one playground config across activations × seeds, epochs to converge."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from actlab.cli.train import add_config_arguments, config_from_args
+from actlab.errors import ActlabError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="train one config with several activations over many seeds; epochs to converge",
+        description="Train the same playground run with each activation and each seed (same "
+        "seed = same data and initial weights), then report how many epochs each needs to "
+        "reach test loss <= threshold: median, IQR, 95%% bootstrap CI of the median and the "
+        "share that never converge. Example: actlab compare --dataset xor --seeds 100 "
+        "--epochs 3000 --plot xor.png",
+    )
+    p.add_argument("--activations", default="relu,tanh,sigmoid",
+                   help="comma list of activations; parameters as name:value or "
+                   "name:key=value, e.g. relu,tanh,leaky_relu:0.05 (default relu,tanh,sigmoid)")
+    add_config_arguments(p, activation=False)
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=int, default=100, metavar="N",
+                       help="use seeds 0.00001 ... N/100000 (default 100)")
+    seeds.add_argument("--seed-list", metavar="A,B,...",
+                       help="comma list of seed strings, e.g. 0.12345,0.59704")
+    p.add_argument("--epochs", type=int, default=3000, help="epoch budget (default 3000)")
+    p.add_argument("--threshold", type=float, default=0.01,
+                   help="converged = test loss <= this (default 0.01)")
+    p.add_argument("--json", metavar="PATH", help="write runs and summaries as JSON")
+    p.add_argument("--plot", metavar="PATH", help="write the figure (PNG or SVG)")
+    p.add_argument("--backend", choices=("auto", "numba", "numpy"), default="auto",
+                   help="training backend (default: numba when available)")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=run)
+
+
+def _check_json(path: str | None) -> None:
+    if path is None:
+        return
+    target = Path(path)
+    if target.suffix.lower() != ".json":
+        raise ActlabError(f"--json must end in .json, got {path!r}")
+    if not target.parent.is_dir():
+        raise ActlabError(f"directory {str(target.parent)!r} does not exist")
+
+
+def run(args: argparse.Namespace) -> int:
+    from actlab.experiments.compare import compare, format_table, parse_activations, seed_strings
+    from actlab.experiments.progress import ProgressLine
+    from actlab.plots import check_output_path
+
+    choices = parse_activations(args.activations)
+    if args.seed_list is not None:
+        seeds = [s.strip() for s in args.seed_list.split(",") if s.strip()]
+        if not seeds:
+            raise ActlabError("--seed-list must name at least one seed string")
+    else:
+        seeds = seed_strings(args.seeds)
+    if args.epochs < 1:
+        raise ActlabError(f"--epochs must be >= 1, got {args.epochs}")
+    _check_json(args.json)
+    if args.plot is not None:
+        check_output_path(args.plot)
+        if not Path(args.plot).parent.is_dir():
+            raise ActlabError(f"directory {str(Path(args.plot).parent)!r} does not exist")
+    base = config_from_args(args)
+
+    progress = None if args.quiet else ProgressLine(
+        f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",
+        unit="runs", scale=1 / args.epochs)
+    result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
+                     progress=progress, backend=args.backend)
+    if progress is not None:
+        progress.close()
+    print(format_table(result))
+    for label in result.activations:
+        n_div = int((result.diverged_at[label] >= 0).sum())
+        if n_div:
+            print(f"warning: {n_div} {label} run(s) diverged (loss NaN/inf); counted as never "
+                  "converged", file=sys.stderr)
+    for choice in result.choices:
+        r = result.median_run(choice.label)
+        where = "" if choice.on_playground else " (the playground page lacks this activation)"
+        print(f"median {choice.label} run: {r.url}{where}")
+    if args.json:
+        tmp = Path(args.json).with_name(f".{Path(args.json).name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
+        os.replace(tmp, args.json)
+    if args.plot:
+        from actlab.plots import save_figure
+        from actlab.plots.experiments import comparison_figure
+
+        save_figure(comparison_figure(result), args.plot)
+    return 0
