@@ -1,0 +1,283 @@
+"""The fused Numba kernel (actlab.playground.kernel) against the NumPy reference path.
+
+The golden runs (test_playground_golden.py) pin both backends to the playground itself;
+here the kernel is compared with ``train_epochs_numpy`` on configurations the golden set
+does not cover (every supported activation, L1/L2, leftovers, batch 1, regression,
+initZero, deep nets), and its own claims are checked: a network's numbers do not depend on
+the batch it trains in, and its exp/expm1/tanh are V8's bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import subprocess
+
+import numpy as np
+import pytest
+from conftest import GOLDEN, require_executable, require_golden
+
+from actlab import activations
+from actlab.errors import ActlabError
+from actlab.playground import PlaygroundConfig, Trainer
+from actlab.playground import kernel as kn
+
+EPOCHS = 20
+RTOL = 1e-12
+
+
+def _words(high: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", high << 32))[0]
+
+
+# ---------------------------------------------------------------------------- V8 maths
+def _math_inputs() -> np.ndarray:
+    rng = np.random.default_rng(2024)
+    parts = [rng.standard_normal(20000) * s for s in (1e-9, 1e-3, 0.3, 1.0, 3.0, 10.0, 30.0)]
+    parts.append(rng.uniform(-746.0, 710.0, 20000))
+    special = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 709.78, 709.79, 710.0, -745.1, -745.2, -720.0,
+               5e-324, -5e-324, 1e-300, 1e300, -1e300, np.inf, -np.inf, np.nan]
+    # fdlibm branches on the high word of |x|: probe both sides of each bound
+    for high in (0x3FD62E43, 0x3FF0A2B2, 0x4043687A, 0x40360000, 0x3E300000, 0x3FF00000,
+                 0x3C900000, 0x40862E42):
+        v = _words(high)
+        special += [v, -v, np.nextafter(v, 0.0), -np.nextafter(v, 0.0)]
+    parts.append(np.array(special))
+    return np.concatenate(parts)
+
+
+def _same_bits(ours: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    return (ours.view(np.int64) == ref.view(np.int64)) | (np.isnan(ours) & np.isnan(ref))
+
+
+_NODE_SCRIPT = r"""
+const fs = require('fs');
+const b = fs.readFileSync(process.argv[1]); const n = b.length / 8;
+const out = Buffer.alloc(b.length * 3);
+for (let i = 0; i < n; i++) {
+  const x = b.readDoubleBE(i * 8);
+  out.writeDoubleBE(Math.exp(x), i * 8);
+  out.writeDoubleBE(Math.expm1(x), (n + i) * 8);
+  out.writeDoubleBE(Math.tanh(x), (2 * n + i) * 8);
+}
+fs.writeFileSync(process.argv[2], out);
+"""
+
+
+def test_v8_math_matches_node_bit_for_bit(tmp_path):
+    node = require_executable("node")
+    xs = _math_inputs()
+    (tmp_path / "in.bin").write_bytes(xs.astype(">f8").tobytes())
+    subprocess.run([node, "-e", _NODE_SCRIPT, str(tmp_path / "in.bin"),
+                    str(tmp_path / "out.bin")], check=True, timeout=60)
+    ref = np.frombuffer((tmp_path / "out.bin").read_bytes(), dtype=">f8").astype(np.float64)
+    for i, name in enumerate(("exp", "expm1", "tanh")):
+        want = ref[i * xs.size:(i + 1) * xs.size]
+        ours = kn.v8_math(name, xs)
+        bad = ~_same_bits(ours, want)
+        assert not bad.any(), (name, xs[bad][:5], ours[bad][:5], want[bad][:5])
+
+
+@pytest.mark.parametrize(("name", "ulps"), [("exp", 1), ("expm1", 1), ("tanh", 3)])
+def test_v8_math_is_within_a_few_ulp_of_libm(name, ulps):
+    # sanity check without node: fdlibm's exp/expm1 are within 1 ulp of the true value,
+    # its tanh within ~2.5 ulp (the last bits differ from glibc on a few % of inputs)
+    xs = _math_inputs()
+    xs = xs[np.isfinite(xs) & (xs < 709.0) & (xs > -700.0)]
+    ref = np.array([getattr(math, name)(float(v)) for v in xs])
+    np.testing.assert_array_max_ulp(kn.v8_math(name, xs), ref, maxulp=ulps)
+
+
+# ---------------------------------------------------------------------------- activations
+def _supported() -> list[activations.Activation]:
+    acts = []
+    for name in activations.names():
+        for params in activations.spec(name).param_sets:
+            act = activations.get(name, **params)
+            if kn.activation_code(act) is not None:
+                acts.append(act)
+    return acts
+
+
+SUPPORTED = _supported()
+LABELS = [a.label for a in SUPPORTED]
+
+
+def test_the_promised_activations_are_supported():
+    names = {a.name for a in SUPPORTED}
+    assert {"linear", "relu", "tanh", "sigmoid", "leaky_relu", "elu"} <= names
+    assert len(names) >= 15
+
+
+@pytest.mark.parametrize("act", SUPPORTED, ids=LABELS)
+def test_activation_values_and_derivatives_match_the_registry(act):
+    grid = np.linspace(-30.0, 30.0, 2401)
+    special = np.array([0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 6.0, -3.0, 3.0, 20.0, -20.0,
+                        21.0, -21.0, 700.0, -700.0, 800.0, -800.0, 1e300, -1e300,
+                        np.inf, -np.inf, np.nan])
+    kinks = np.array(act.kinks, dtype=float)
+    x = np.concatenate([grid, special, kinks, np.nextafter(kinks, np.inf),
+                        np.nextafter(kinks, -np.inf)])
+    f, df = kn.evaluate(act, x)
+    # Same formulas; only exp/expm1/tanh differ (V8's vs NumPy's, in the last bit), which
+    # cancellation amplifies in absolute terms where a formula subtracts O(1) numbers
+    # (tanhshrink near 0, gelu's derivative for x << 0): hence the absolute tolerances.
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(f, act(x), rtol=1e-14, atol=1e-16, err_msg=act.label)
+        np.testing.assert_allclose(df, act.derivative(x), rtol=1e-13, atol=1e-14,
+                                   err_msg=act.label)
+
+
+def test_unsupported_activation_falls_back_to_numpy():
+    cfg = PlaygroundConfig(activation="gelu", seed="1")  # exact gelu: not in the kernel
+    assert kn.for_config(cfg) is None
+    assert Trainer([cfg]).backend == "numpy"
+    with pytest.raises(ActlabError):
+        Trainer([cfg], backend="numba")
+    assert Trainer([cfg.replace(activation="relu")]).backend == "numba"
+
+
+# ---------------------------------------------------------------------------- kernel vs NumPy
+def _case(name: str, n: int = 3, **kw) -> tuple[str, list[PlaygroundConfig]]:
+    base = PlaygroundConfig(**{"seed": "0.5", "network_shape": (4, 3), **kw})
+    configs = [base.replace(seed=f"{name}-{i}", learning_rate=base.learning_rate * (1 + 0.1 * i))
+               for i in range(n)]
+    return name, configs
+
+
+CASES = [
+    _case(f"act-{a.label}", activation=a.name, activation_params=dict(a.param_items))
+    for a in SUPPORTED
+] + [
+    _case("L1", activation="tanh", regularization="L1", regularization_rate=0.01,
+          learning_rate=0.1),
+    _case("L1-relu-kills", activation="relu", regularization="L1", regularization_rate=0.03,
+          learning_rate=0.3, network_shape=(6, 4)),
+    _case("L2", activation="sigmoid", regularization="L2", regularization_rate=0.03,
+          learning_rate=0.3),
+    _case("leftover-350-30", activation="relu", perc_train_data=70, batch_size=30),
+    _case("fewer-points-than-batch", activation="tanh", perc_train_data=10, batch_size=60),
+    # (xor with batch 1 is chaotic from lr ~0.03: last-bit differences grow 10x per epoch)
+    _case("batch-1", activation="leaky_relu", activation_params={"negative_slope": 0.05},
+          batch_size=1, dataset="xor", learning_rate=0.01),
+    _case("regression-plane", activation="tanh", problem="regression",
+          reg_dataset="reg-plane", batch_size=7),
+    _case("regression-gauss-elu", activation="elu", problem="regression",
+          reg_dataset="reg-gauss", perc_train_data=30),
+    _case("init-zero", activation="tanh", init_zero=True, dataset="gauss"),
+    _case("deep-6x8", activation="tanh", network_shape=(8,) * 6, dataset="spiral",
+          learning_rate=0.01),
+    _case("no-hidden-layer", activation="relu", network_shape=(), dataset="gauss"),
+    _case("all-features", activation="relu", network_shape=(8, 8, 8), dataset="spiral",
+          features=("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")),
+    _case("wide-mixed-L1-L2", n=9, activation="elu", network_shape=(7, 5),
+          regularization="L1", regularization_rate=0.003),
+]
+
+
+def _assert_same_state(np_tr: Trainer, nb_tr: Trainer, label: str) -> None:
+    for ours, ref in ((nb_tr.train_loss, np_tr.train_loss), (nb_tr.test_loss, np_tr.test_loss)):
+        np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=1e-15, err_msg=label)
+    np.testing.assert_array_equal(nb_tr.diverged_at, np_tr.diverged_at)
+    assert nb_tr.state.pending == np_tr.state.pending, label
+    s, r = nb_tr.state, np_tr.state
+    for layer in range(len(s.weights)):
+        np.testing.assert_array_equal(s.dead[layer], r.dead[layer], err_msg=label)
+        for ours, ref in ((s.weights, r.weights), (s.biases, r.biases),
+                          (s.acc_w, r.acc_w), (s.acc_b, r.acc_b)):
+            np.testing.assert_allclose(ours[layer], ref[layer], rtol=1e-10, atol=1e-12,
+                                       err_msg=label)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_kernel_matches_the_numpy_path(case):
+    label, configs = case
+    np_tr = Trainer(configs, backend="numpy")
+    nb_tr = Trainer(configs, backend="numba")
+    assert nb_tr.backend == "numba"
+    for n in (7, EPOCHS - 7):  # two calls: leftovers and accumulators carry across calls
+        np_tr.step(n)
+        nb_tr.step(n)
+    _assert_same_state(np_tr, nb_tr, label)
+    if "L1-relu" in label:  # the L1 case must actually kill links, or it tests nothing
+        assert any(d.any() for d in nb_tr.dead)
+
+
+def test_leftover_points_are_pending_after_each_call():
+    cfg = PlaygroundConfig(activation="relu", perc_train_data=70, batch_size=30, seed="3")
+    tr = Trainer([cfg], backend="numba")
+    for _ in range(3):
+        tr.step(1)
+        assert tr.state.pending == 350 % 30
+    small = Trainer([cfg.replace(perc_train_data=10, batch_size=60)], backend="numba")
+    small.step(2)  # 50 points per epoch, never a full batch of 60... until epoch 2
+    assert small.state.pending == 100
+
+
+def test_zero_epochs_change_nothing():
+    tr = Trainer([PlaygroundConfig(activation="relu", seed="4")], backend="numba")
+    before = [w.copy() for w in tr.weights]
+    train, test = kn.for_config(tr.configs[0])(tr, 0)
+    assert train.shape == test.shape == (1, 0)
+    for a, b in zip(before, tr.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["01_circle_tanh_default", "05_xor_tanh_all_888",
+                                  "13_spiral_tanh_all_888"])
+def test_losses_only_mode_gives_the_playground_epoch_0_bit_for_bit(name):
+    require_golden()
+    g = json.loads((GOLDEN / "golden" / f"{name}.json").read_text())
+    tr = Trainer([PlaygroundConfig.from_url(g["url"])], backend="numba")
+    train, test = kn.losses(tr)
+    assert (train[0], test[0]) == (g["loss_train"][0], g["loss_test"][0])
+    tr.step(3)  # and it is the same forward pass as the one after each epoch
+    train, test = kn.losses(tr)
+    assert (train[0], test[0]) == (tr.train_loss[0, -1], tr.test_loss[0, -1])
+
+
+# ---------------------------------------------------------------------------- batch invariance
+def test_one_network_alone_or_in_a_batch_of_256_is_bit_identical():
+    base = PlaygroundConfig(activation="tanh", regularization="L1", regularization_rate=0.003,
+                            perc_train_data=70, batch_size=30, network_shape=(5, 3))
+    configs = [base.replace(seed=f"s{i % 16}", learning_rate=0.03 + 0.001 * i,
+                            regularization=("L1", "L2", None)[i % 3])
+               for i in range(256)]
+    batch = Trainer(configs, backend="numba")
+    batch.step(12)
+    for k in (0, 77, 127, 128, 200, 255):  # first/middle/last lanes of both 128-lane chunks
+        for others in ([], configs[k + 1:k + 4]):  # alone (1 lane) and in a padded chunk
+            tr = Trainer([configs[k], *others], backend="numba")
+            tr.step(12)
+            np.testing.assert_array_equal(tr.train_loss[0], batch.train_loss[k])
+            np.testing.assert_array_equal(tr.test_loss[0], batch.test_loss[k])
+            for a, b in zip(tr.weights, batch.weights, strict=True):
+                np.testing.assert_array_equal(a[0], b[k])
+            for a, b in zip(tr.dead, batch.dead, strict=True):
+                np.testing.assert_array_equal(a[0], b[k])
+
+
+def test_divergence_is_flagged_at_the_same_epoch():
+    cfg = PlaygroundConfig(activation="tanh", problem="regression", reg_dataset="reg-plane",
+                           learning_rate=3.0)
+    configs = [cfg.replace(seed=f"{i / 7:.5f}") for i in range(1, 5)]
+    np_tr = Trainer(configs, backend="numpy")
+    nb_tr = Trainer(configs, backend="numba")
+    np_tr.step(30)
+    nb_tr.step(30)
+    assert (nb_tr.diverged_at >= 0).all()
+    np.testing.assert_array_equal(nb_tr.diverged_at, np_tr.diverged_at)
+    # (the losses blow up within the first epoch, so they agree only to ~1e-4 by then)
+    np.testing.assert_allclose(nb_tr.train_loss[:, 1], np_tr.train_loss[:, 1], rtol=1e-3)
+    assert np.isnan(nb_tr.train_loss[:, -1]).all()
+
+
+def test_lane_layout_round_trip():
+    rng = np.random.default_rng(0)
+    for k, width in ((1, 1), (5, 2), (256, 128), (300, 128)):
+        a = rng.standard_normal((k, 3, 4))
+        packed = kn._to_lanes(a, width)
+        assert packed.shape == (-(-k // width), 3, 4, width)
+        assert packed.flags.c_contiguous
+        np.testing.assert_array_equal(kn._from_lanes(packed, k), a)
