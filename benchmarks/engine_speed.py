@@ -50,11 +50,13 @@ def configs(shape: tuple[int, ...], k: int) -> list[PlaygroundConfig]:
 
 
 def best_rate(run: Callable[[int], None], units_per_call: int, min_time: float,
-              repeats: int) -> float:
-    """Units per second of ``run(n)`` (n epochs), best of ``repeats`` timed batches.
+              repeats: int) -> tuple[float, float]:
+    """Units per wall-clock second and per CPU second of ``run(n)`` (n epochs).
 
-    ``n`` doubles until one call takes ``min_time``; that ``n`` is then timed ``repeats``
-    times and the fastest kept (noise on a shared machine only ever slows a run down).
+    ``n`` grows until one call takes ``min_time``; that ``n`` is then timed ``repeats``
+    times and the fastest kept (other load on a shared machine only ever slows a run
+    down). CPU seconds are this process's, all threads: per-CPU-second rates do not drop
+    when another process takes a core away, so they show what the code does per core.
     """
     n = 1
     while True:
@@ -64,16 +66,18 @@ def best_rate(run: Callable[[int], None], units_per_call: int, min_time: float,
         if dt >= min_time or n >= 1 << 20:
             break
         n *= 2 if dt < min_time / 4 else max(2, round(min_time / max(dt, 1e-9)))
-    rates = [n * units_per_call / dt]
-    for _ in range(repeats - 1):
-        t = time.perf_counter()
+    wall, cpu = 0.0, 0.0
+    for _ in range(repeats):
+        t, c = time.perf_counter(), time.process_time()
         run(n)
-        rates.append(n * units_per_call / (time.perf_counter() - t))
-    return max(rates)
+        dt, dc = time.perf_counter() - t, time.process_time() - c
+        wall = max(wall, n * units_per_call / dt)
+        cpu = max(cpu, n * units_per_call / max(dc, 1e-9))
+    return wall, cpu
 
 
 # ---------------------------------------------------------------------------- engines
-def actlab_rate(shape, k, backend, min_time, repeats) -> float:
+def actlab_rate(shape, k, backend, min_time, repeats) -> tuple[float, float]:
     tr = Trainer(configs(shape, k), backend=backend)
     tr.step(1)  # compile / warm up
 
@@ -126,7 +130,7 @@ def torch_loop(shape: tuple[int, ...]):
 
 
 def torch_rate(shape, min_time, repeats) -> tuple[float, float]:
-    """(epochs/s, max relative loss difference from actlab over the first 5 epochs)."""
+    """(epochs per wall second, max relative loss difference from actlab, 5 epochs)."""
     epochs, losses = torch_loop(shape)
     epochs(5)
     ref = Trainer(configs(shape, 1), backend="numba")
@@ -134,7 +138,7 @@ def torch_rate(shape, min_time, repeats) -> tuple[float, float]:
     ours = np.array(losses[:5]).T
     theirs = np.stack([ref.train_loss[0, 1:], ref.test_loss[0, 1:]])
     diff = float(np.max(np.abs(ours - theirs) / np.abs(theirs)))
-    return best_rate(epochs, 1, min_time, repeats), diff
+    return best_rate(epochs, 1, min_time, repeats)[0], diff
 
 
 # ---------------------------------------------------------------------------- machine
@@ -154,7 +158,7 @@ def flops_per_network_epoch(shape: tuple[int, ...], n_train=250, n_test=250, bat
             + (n_train // batch) * update)
 
 
-def matmul_ceiling(seconds: float = 1.0) -> float:
+def matmul_ceiling(seconds: float = 2.0) -> float:
     """float64 flop/s of a large ``np.matmul`` (BLAS, all cores, FMA): the machine's
     practical ceiling (the kernel, compiled without FMA contraction, can reach half)."""
     n = 2048
@@ -303,23 +307,26 @@ def main(argv: list[str] | None = None) -> None:
               f"5 epochs: max rel. diff {diff:.1e})", flush=True)
 
     print()
-    print("| hidden | K | actlab Numba (net-epochs/s) | ÷ PyTorch loop | NumPy backend "
-          "| ÷ PyTorch loop | Numba ÷ NumPy | FLOP share of matmul |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| hidden | K | actlab Numba (net-epochs/s) | per CPU-second | ÷ PyTorch loop "
+          "| NumPy backend | ÷ PyTorch loop | Numba ÷ NumPy | FLOP share of matmul | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for shape in shapes:
         flops = flops_per_network_epoch(shape)
         for k in ks:
-            nb = actlab_rate(shape, k, "numba", min_time, repeats)
+            nb, nb_cpu = actlab_rate(shape, k, "numba", min_time, repeats)
             npy = None
             if not a.no_numpy:
-                npy = actlab_rate(shape, k, "numpy", min_time, max(1, repeats - 1))
+                npy = actlab_rate(shape, k, "numpy", min_time, max(1, repeats - 1))[0]
             share = nb * flops / ceiling
             tr = torch_rates[shape]
-            row = {"shape": list(shape), "k": k, "numba": nb, "numpy": npy, "torch": tr,
-                   "flops_per_network_epoch": flops, "matmul_share": share}
+            load = os.getloadavg()[0]
+            row = {"shape": list(shape), "k": k, "numba": nb, "numba_per_cpu_s": nb_cpu,
+                   "numpy": npy, "torch": tr, "flops_per_network_epoch": flops,
+                   "matmul_share": share, "load1": load}
             results["rows"].append(row)
-            print(f"| {list(shape)} | {k} | {fmt(nb)} | {ratio(nb, tr)} | {fmt(npy)} | "
-                  f"{ratio(npy, tr)} | {ratio(nb, npy)} | {share:.1%} |", flush=True)
+            print(f"| {list(shape)} | {k} | {fmt(nb)} | {fmt(nb_cpu)} | {ratio(nb, tr)} | "
+                  f"{fmt(npy)} | {ratio(npy, tr)} | {ratio(nb, npy)} | {share:.1%} | "
+                  f"{load:.1f} |", flush=True)
 
     print()
     for shape in shapes:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -256,6 +259,39 @@ def test_one_network_alone_or_in_a_batch_of_256_is_bit_identical():
                 np.testing.assert_array_equal(a[0], b[k])
             for a, b in zip(tr.dead, batch.dead, strict=True):
                 np.testing.assert_array_equal(a[0], b[k])
+
+
+def test_trainers_in_several_threads_give_the_same_numbers():
+    cfg = PlaygroundConfig(activation="relu", seed="1", network_shape=(5, 3))
+    configs = [cfg.replace(learning_rate=0.01 * (1 + i % 5)) for i in range(300)]
+    ref = Trainer(configs, backend="numba")
+    ref.step(6)
+    trainers = [Trainer(configs, backend="numba") for _ in range(3)]
+    threads = [threading.Thread(target=t.step, args=(6,)) for t in trainers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for t in trainers:
+        np.testing.assert_array_equal(t.train_loss, ref.train_loss)
+
+
+def test_concurrent_launches_survive_the_workqueue_threading_layer():
+    # Numba's workqueue layer aborts the process on concurrent launches; the kernel
+    # serialises them there. Run in a subprocess, since the layer is chosen once.
+    code = (
+        "import threading\n"
+        "from actlab.playground import PlaygroundConfig, Trainer\n"
+        "cfg = PlaygroundConfig(activation='relu', seed='1')\n"
+        "ts = [Trainer([cfg] * 300, backend='numba') for _ in range(3)]\n"
+        "th = [threading.Thread(target=t.step, args=(3,)) for t in ts]\n"
+        "[t.start() for t in th]; [t.join() for t in th]\n"
+        "import numba; print(numba.threading_layer())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "workqueue"
 
 
 def test_divergence_is_flagged_at_the_same_epoch():

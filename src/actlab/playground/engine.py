@@ -427,6 +427,10 @@ class Trainer:
                 progress(self.epoch, epochs)
 
     def _losses(self) -> np.ndarray:
+        """Current train and test loss ``[2, K]`` (the kernel's forward pass if it has one:
+        the playground's summation order, and no ``[K, points, width]`` temporaries)."""
+        if self._kernel is not None:
+            return np.stack(self._kernel.losses(self))
         w, b = self.state.weights, self.state.biases
         return np.stack([self.net.loss(self.train_x, self.train_y, w, b),
                          self.net.loss(self.test_x, self.test_y, w, b)])

@@ -38,8 +38,8 @@ kernel every quantity is a row of ``width`` lanes, the network index last and co
   branch-free body (a per-lane ``if``/``else`` compiles to a blend), which LLVM turns into
   SIMD code. Long rows (128 lanes = 1 KiB) amortise each loop's set-up (index arithmetic
   and the run-time aliasing checks LLVM adds before vectorising) over 32 AVX2 vectors;
-  rows of 32 lanes cost 1.2-1.4× more per network, of 16 lanes 1.7-2×, longer rows gain
-  nothing;
+  rows of 32 lanes cost 1.2-1.3× more per network, of 16 lanes 1.6-1.9× (measured),
+  longer rows gain nothing;
 * the activation is chosen *outside* the lane loops (one ``if`` chain per layer and
   point, perfectly predicted), so each activation is its own straight-line vector loop;
 * chunks are independent: ``prange`` spreads them over the cores. Each chunk runs all
@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import math
 import struct
+import threading
 import weakref
 from collections.abc import Callable
 
@@ -131,6 +132,7 @@ def activation_code(act: activations.Activation) -> tuple[int, float, float] | N
     return None
 
 
+#: The registry activations the kernel implements (the others fall back to NumPy).
 SUPPORTED = (
     "linear", "relu", "tanh", "sigmoid", "leaky_relu", "prelu", "elu", "selu", "celu",
     "softplus", "silu", "mish", "softsign", "relu6", "hardtanh", "hardsigmoid", "hardswish",
@@ -719,6 +721,28 @@ def _packed_data(trainer, width: int) -> tuple[np.ndarray, ...]:
     return packed
 
 
+_LAUNCH_LOCK = threading.Lock()
+
+
+def _launch(args: tuple) -> None:
+    """Run the parallel kernel.
+
+    Numba's fallback threading layer, ``workqueue`` (used where neither OpenMP nor TBB is
+    available), aborts the whole process when two Python threads launch parallel code at
+    once (say, a web server's workers), so launches are serialised under it. OpenMP and
+    TBB are thread-safe: concurrent trainers then run concurrently.
+    """
+    try:
+        safe = numba.threading_layer() != "workqueue"
+    except ValueError:  # not initialised yet: the first launch chooses the layer
+        safe = False
+    if safe:
+        _train_chunks(*args)
+    else:
+        with _LAUNCH_LOCK:
+            _train_chunks(*args)
+
+
 def _pending_after(pending: int, n: int, batch: int, epochs: int) -> int:
     """Points accumulated since the last update after ``epochs`` more epochs.
 
@@ -769,7 +793,7 @@ def _run(trainer, epochs: int, code: int, p0: float, p1: float,
     loss_test = np.empty((chunks, max(epochs, 1), width))
     args = (x, y, tx, ty, w, b, dead, aw, ab, lr, rr, kind, sizes, woff, noff, code,
             p0, p1, out_code, trainer.batch_size, state.pending, epochs, loss_train, loss_test)
-    _train_chunks(*args)
+    _launch(args)
     state.pending = _pending_after(state.pending, trainer.train_x.shape[1],
                                    trainer.batch_size, epochs)
 

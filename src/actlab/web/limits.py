@@ -17,9 +17,9 @@ class Limits:
     max_neurons: int = 32
     #: Training speed a session may request, in epochs per second.
     max_epochs_per_second: float = 2000.0
-    #: A session pauses itself once its networks reach this many epochs. (Kept moderate:
-    #: the engine re-stacks the whole loss history whenever the server reads it.)
-    max_epochs: int = 50_000
+    #: A session pauses itself once its networks reach this many epochs (bounds the loss
+    #: history the server and the page keep: 16 bytes an epoch per network).
+    max_epochs: int = 200_000
     #: Activations trained side by side in compare mode (including the main one).
     max_compare: int = 4
     #: Largest text message accepted from the page, in bytes.
