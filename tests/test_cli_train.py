@@ -59,11 +59,16 @@ def test_divergence_is_reported(capsys):
     "args, message",
     [
         (["--activation", "rleu"], "unknown activation 'rleu'; did you mean 'relu'?"),
-        (["--learning-rate", "0"], "learningRate must be finite and > 0"),
-        (["--batch-size", "0"], "batchSize must be a whole number >= 1"),
-        (["--network-shape", "4,x"], "networkShape must be a comma list"),
-        (["--dataset", "moons"], "dataset must be one of"),
-        (["--features", "x,z"], "unknown features ['z']"),
+        (["--learning-rate", "0"], "--learning-rate must be a finite number > 0, got 0"),
+        (["--batch-size", "0"], "--batch-size must be a whole number >= 1"),
+        (["--network-shape", "4,x"], "--network-shape must be a list of whole numbers"),
+        (["--dataset", "moons"], "--dataset must be one of"),
+        (["--features", "x,z"], "--features: unknown feature 'z'"),
+        (["--problem", "regression", "--dataset", "circle"], "classification dataset"),
+        (["--url", ""], "--url is empty"),
+        (["--batch-size", "400"], "larger than the 250 training points"),
+        (["--batch-size", "True"], "--batch-size must be a whole number"),
+        (["--epochs", "1000000000000"], "above the limit"),
         (["--epochs", "-3"], "--epochs must be >= 0"),
         (["--activation", "elu", "--activation-param", "alpha"], "KEY=VALUE"),
         (["--activation", "elu", "--activation-param", "beta=2"], "unknown parameter 'beta'"),
@@ -87,3 +92,10 @@ def test_argparse_errors_are_one_line_and_exit_2(capsys):
         main(["train", "--epochs", "many"])
     assert info.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_flags_are_never_abbreviated(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--learning", "0.1"])  # not --learning-rate
+    assert info.value.code == 2
+    assert "unrecognized arguments: --learning" in capsys.readouterr().err

@@ -53,7 +53,9 @@ def test_compare_url_base_and_seed_list(capsys):
     (["--seeds", "-5"], "number of seeds must be"),
     (["--epochs", "0"], "--epochs must be >= 1"),
     (["--dataset", "moons"], "dataset must be one of"),
-    (["--learning-rate", "-1"], "learningRate must be"),
+    (["--learning-rate", "-1"], "--learning-rate must be a finite number > 0, got -1"),
+    (["--seed", "0.7"], "--seed is not used"),
+    (["--seeds", "5000"], "above the limit of 1,000"),
 ])
 def test_compare_bad_input_exit_2_one_line_no_files(tmp_path, capsys, argv, needle):
     js, png = tmp_path / "c.json", tmp_path / "c.png"

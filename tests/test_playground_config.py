@@ -87,38 +87,55 @@ def test_ui_limits_do_not_bind_the_engine():
     assert PlaygroundConfig().exceeds_ui() == []
 
 
-@pytest.mark.parametrize(
-    "url, message",
-    [
-        ("activation=rleu", "did you mean 'relu'"),
-        ("learningRate=0", "learningRate must be finite and > 0"),
-        ("learningRate=abc", "learningRate must be a number"),
-        ("learningRate=Infinity", "learningRate must be finite"),
-        ("batchSize=0", "batchSize must be a whole number >= 1"),
-        ("batchSize=2.5", "batchSize must be a whole number"),
-        ("percTrainData=5", "percTrainData must be 10..90"),
-        ("noise=51", "noise must be 0..50"),
-        ("networkShape=4,0", "networkShape entries must be whole numbers >= 1"),
-        ("networkShape=4,a", "networkShape must be a comma list"),
-        ("regularization=L3", "regularization must be none, L1 or L2"),
-        ("dataset=moons", "dataset must be one of circle, xor, gauss, spiral"),
-        ("problem=ranking", "problem must be classification or regression"),
-        ("x=false&y=false", "at least one input feature"),
-        ("regularizationRate=-1", "regularizationRate must be finite and >= 0"),
-        ("activation=elu&activationParams=alpha:-1", "alpha"),
-        ("novalue", "no key=value pairs"),
-    ],
-)
-def test_bad_values_give_one_line_errors(url, message):
+BAD_URLS = [
+    ("activation=rleu", "did you mean 'relu'"),
+    ("learningRate=0", "learningRate must be a finite number > 0"),
+    ("learningRate=abc", "learningRate must be a finite number > 0, got 'abc'"),
+    ("learningRate=Infinity", "learningRate must be a finite number"),
+    ("batchSize=0", "batchSize must be a whole number >= 1"),
+    ("batchSize=2.5", "batchSize must be a whole number"),
+    ("percTrainData=5", "percTrainData must be a finite number in 10..90"),
+    ("noise=51", "noise must be a finite number in 0..50"),
+    ("networkShape=4,0", "networkShape must be a list of whole numbers >= 1"),
+    ("networkShape=4,a", "networkShape must be a list of whole numbers >= 1"),
+    ("regularization=L3", "regularization must be one of none, L1, L2"),
+    ("dataset=moons", "dataset must be one of circle, xor, gauss, spiral"),
+    ("problem=ranking", "problem must be one of classification, regression"),
+    ("x=false&y=false", "at least one input feature"),
+    ("regularizationRate=-1", "regularizationRate must be a finite number >= 0"),
+    ("activation=elu&activationParams=alpha:-1", "alpha"),
+    ("batchSize=300", "larger than the 250 training points"),
+]
+
+
+@pytest.mark.parametrize("url, message", [*BAD_URLS, ("novalue", "no key=value pairs")])
+def test_bad_values_give_one_line_errors_when_strict(url, message):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ActlabError, match=message) as info:
-            PlaygroundConfig.from_url(url + "&seed=1" if "=" in url else url)
+            PlaygroundConfig.from_url(url + "&seed=1" if "=" in url else url, strict=True)
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("url, message", BAD_URLS)
+def test_a_bad_value_keeps_the_rest_of_the_url(url, message):
+    """As the page does: every readable key is kept, the bad one ignored or clamped."""
+    with pytest.warns(UserWarning) as caught:
+        cfg = PlaygroundConfig.from_url(url + "&seed=1&discretize=true")
+    assert cfg.seed == "1" and cfg.discretize
+    assert all("\n" not in str(w.message) for w in caught)
+
+
+def test_out_of_range_numbers_are_clamped_and_unknown_names_keep_the_default():
+    with pytest.warns(UserWarning):
+        cfg = PlaygroundConfig.from_url(
+            "noise=60&percTrainData=5&dataset=moons&batchSize=9999&activation=RELU&seed=s")
+    assert (cfg.noise, cfg.perc_train_data, cfg.dataset) == (50, 10, "circle")
+    assert cfg.batch_size == 50 and cfg.activation == "relu"  # 10% of 500 points
+
+
 def test_replace_validates():
-    with pytest.raises(ActlabError, match="batchSize"):
+    with pytest.raises(ActlabError, match="batch_size"):
         PlaygroundConfig().replace(batch_size=0)
     assert PlaygroundConfig().replace(seed="x").seed == "x"
 

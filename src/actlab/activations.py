@@ -109,11 +109,12 @@ class Param:
         text = text.strip()
         if self.choices:
             return self.validate(text.strip("'\""), owner, repr(text))
-        try:
-            value: object = float(text)
+        try:  # ASCII decimal only: float() would also read "٣" and "1_0"
+            value: object = float(text) if text.isascii() and "_" not in text else text
         except ValueError:
             value = text
-        return self.validate(value, owner, text if isinstance(value, float) else repr(text))
+        shown = text if isinstance(value, float) else repr(text)
+        return self.validate(value, owner, shown if len(shown) <= 40 else shown[:37] + "...")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "default": self.default, "doc": self.doc}

@@ -19,7 +19,12 @@ COMMAND_MODULES = ("plot", "table", "train", "compare", "reproduce", "serve")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error message and exit code 2."""
+    """argparse with a one-line error message, exit code 2, and no abbreviated flags
+    (``--data`` must not silently mean ``--dataset``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")

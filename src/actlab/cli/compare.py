@@ -8,7 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from actlab.cli.train import add_config_arguments, config_from_args
+from actlab.cli.common import (
+    LIMIT_NAMES,
+    add_config_arguments,
+    add_limits_argument,
+    config_from_args,
+)
 from actlab.errors import ActlabError
 
 
@@ -18,14 +23,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="train one config with several activations over many seeds; epochs to converge",
         description="Train the same playground run with each activation and each seed (same "
         "seed = same data and initial weights), then report how many epochs each needs to "
-        "reach test loss <= threshold: median, IQR, 95%% bootstrap CI of the median and the "
+        "reach test loss <= threshold: median, IQR, 95% bootstrap CI of the median and the "
         "share that never converge. Example: actlab compare --dataset xor --seeds 100 "
         "--epochs 3000 --plot xor.png",
     )
     p.add_argument("--activations", default="relu,tanh,sigmoid",
                    help="comma list of activations; parameters as name:value or "
                    "name:key=value, e.g. relu,tanh,leaky_relu:0.05 (default relu,tanh,sigmoid)")
-    add_config_arguments(p, activation=False)
+    add_config_arguments(p, exclude=("activation", "activation_params"))
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=int, default=100, metavar="N",
                        help="use seeds 0.00001 ... N/100000 (default 100)")
@@ -39,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=("auto", "numba", "numpy"), default="auto",
                    help="training backend (default: numba when available)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    add_limits_argument(p)
     p.set_defaults(func=run)
 
 
@@ -66,6 +72,13 @@ def run(args: argparse.Namespace) -> int:
         seeds = seed_strings(args.seeds)
     if args.epochs < 1:
         raise ActlabError(f"--epochs must be >= 1, got {args.epochs}")
+    from actlab.playground import fields
+
+    if args.cfg_seed is not None:
+        raise ActlabError("compare trains the seeds of --seeds or --seed-list; --seed is not "
+                          "used (give --seed-list SEED for one seed)")
+    fields.check_limits(seeds=len(seeds), epochs=args.epochs, enabled=not args.no_limits,
+                        names=LIMIT_NAMES)
     _check_json(args.json)
     if args.plot is not None:
         check_output_path(args.plot)
@@ -77,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",
         unit="runs", scale=1 / args.epochs)
     result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
-                     progress=progress, backend=args.backend)
+                     progress=progress, backend=args.backend, limits=not args.no_limits)
     if progress is not None:
         progress.close()
     print(format_table(result))

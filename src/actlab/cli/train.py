@@ -6,85 +6,17 @@ import argparse
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
-from typing import Any
 
+from actlab.cli.common import (  # noqa: F401 (config_from_args: re-exported)
+    LIMIT_NAMES,
+    add_config_arguments,
+    add_limits_argument,
+    config_from_args,
+    printed_warnings,
+)
 from actlab.errors import ActlabError
 from actlab.plots import FORMATS
-
-#: (flag, config field, type, help) for every config key of the playground URL.
-CONFIG_FLAGS: tuple[tuple[str, str, Any, str], ...] = (
-    ("--activation", "activation", str, "hidden activation: any registry name (default tanh)"),
-    ("--regularization", "regularization", str, "none, L1 or L2"),
-    ("--regularization-rate", "regularization_rate", float, "regularization rate (>= 0)"),
-    ("--learning-rate", "learning_rate", float, "learning rate (> 0; default 0.03)"),
-    ("--batch-size", "batch_size", int, "batch size (>= 1; default 10)"),
-    ("--dataset", "dataset", str,
-     "circle, xor, gauss, spiral (classification) or reg-plane, reg-gauss (regression)"),
-    ("--noise", "noise", float, "noise percent, 0..50 (default 0)"),
-    ("--network-shape", "network_shape", str, "hidden layer sizes, e.g. 4,2 ('' for none)"),
-    ("--seed", "seed", str, "seed string, as in the playground URL"),
-    ("--perc-train-data", "perc_train_data", float, "percent of points to train on, 10..90"),
-    ("--features", "features", str,
-     "enabled inputs, comma list of x,y,xSquared,ySquared,xTimesY,sinX,sinY"),
-    ("--problem", "problem", str, "classification or regression"),
-)
-
-
-def add_config_arguments(parser: argparse.ArgumentParser, *, activation: bool = True) -> None:
-    """Flags for every playground config key; ``--url`` gives the base config."""
-    group = parser.add_argument_group("run configuration (override --url)")
-    group.add_argument("--url", help="a playground URL or its hash: the base configuration")
-    for flag, field, typ, text in CONFIG_FLAGS:
-        if flag == "--activation" and not activation:
-            continue
-        group.add_argument(flag, dest=f"cfg_{field}", type=typ, default=None, help=text)
-    if activation:
-        group.add_argument("--activation-param", dest="cfg_activation_params", action="append",
-                           default=None, metavar="KEY=VALUE",
-                           help="activation parameter, e.g. negative_slope=0.05 (repeatable)")
-    group.add_argument("--init-zero", dest="cfg_init_zero", action="store_true", default=None,
-                       help="start from all-zero weights and biases")
-
-
-def config_from_args(args: argparse.Namespace):
-    """The :class:`PlaygroundConfig` described by ``--url`` plus explicit flags."""
-    from actlab import activations
-    from actlab.playground import PlaygroundConfig
-    from actlab.playground.datasets import REGRESSION_DATASETS
-
-    base = PlaygroundConfig.from_url(args.url) if args.url else PlaygroundConfig()
-    changes: dict[str, Any] = {}
-    for key, value in vars(args).items():
-        if not key.startswith("cfg_") or value is None:
-            continue
-        field = key[4:]
-        if field == "regularization":
-            value = None if value == "none" else value
-        elif field == "network_shape":
-            value = PlaygroundConfig.from_dict({"networkShape": value}).network_shape
-        elif field == "features":
-            value = tuple(v.strip() for v in value.split(",") if v.strip())
-        elif field == "activation_params":
-            name = changes.get("activation", base.activation)
-            params = {}
-            for item in value:
-                k, sep, v = item.partition("=")
-                if not sep:
-                    raise ActlabError(f"--activation-param must look like KEY=VALUE, got {item!r}")
-                params[k] = activations.parse_param(name, k, v)
-            value = params
-        elif field == "dataset" and value in REGRESSION_DATASETS:
-            changes["reg_dataset"] = value
-            changes.setdefault("problem", "regression")
-            continue
-        elif field == "dataset":
-            changes.setdefault("problem", "classification")
-        changes[field] = value
-    if "activation" in changes and "activation_params" not in changes:
-        changes["activation_params"] = {}
-    return base.replace(**changes)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -102,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=("auto", "numba", "numpy"), default="auto",
                    help="training backend (default: numba when available)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    add_limits_argument(p)
     p.set_defaults(func=run)
 
 
@@ -116,21 +49,20 @@ def _check_output(path: str | None, suffixes: tuple[str, ...], what: str) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.playground import Trainer
+    from actlab.playground import Trainer, fields
 
     if args.epochs < 0:
         raise ActlabError(f"--epochs must be >= 0, got {args.epochs}")
+    fields.check_limits(epochs=args.epochs, enabled=not args.no_limits, names=LIMIT_NAMES)
     _check_output(args.json, (".json",), "--json")
     _check_output(args.plot, FORMATS, "--plot")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cfg = config_from_args(args)
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    cfg = config_from_args(args)
     for note in cfg.exceeds_ui():
         print(f"note: the playground's page cannot show this run: {note}", file=sys.stderr)
 
-    trainer = Trainer([cfg], backend=args.backend)
+    fields.check_limits(shapes=[cfg.network_shape], enabled=not args.no_limits,
+                        names=LIMIT_NAMES)
+    trainer = Trainer([cfg], backend=args.backend, limits=not args.no_limits)
     started = time.perf_counter()
     show = not args.quiet and args.json != "-"
 

@@ -25,7 +25,7 @@ import numpy as np
 from actlab import activations as registry
 from actlab.errors import ActlabError
 from actlab.experiments.stats import Summary, convergence_epochs, fmt_epochs, summarize
-from actlab.playground import PlaygroundConfig, train_many
+from actlab.playground import PlaygroundConfig, fields, train_many
 from actlab.playground.config import PLAYGROUND_ACTIVATIONS
 
 DEFAULT_ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -248,21 +248,25 @@ def compare(
     threshold: float = DEFAULT_THRESHOLD,
     progress: Callable[[int, int], None] | None = None,
     backend: str = "auto",
+    limits: bool = True,
 ) -> Comparison:
-    """Train ``base`` with every activation and seed (one batched ``train_many`` call)."""
+    """Train ``base`` with every activation and seed (one batched ``train_many`` call).
+
+    ``limits=False`` lifts the soft limits (:data:`actlab.playground.fields.LIMITS`)."""
     choices = parse_activations(activations)
     seeds = seed_strings(DEFAULT_SEEDS) if seeds is None else [str(s) for s in seeds]
     if not seeds:
         raise ActlabError("give at least one seed")
     if len(set(seeds)) != len(seeds):
         raise ActlabError("seed strings must not repeat")
+    fields.check_limits(seeds=len(seeds), enabled=limits)
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ActlabError(f"epochs must be a whole number >= 1, got {epochs!r}")
     if not (isinstance(threshold, int | float) and math.isfinite(threshold) and threshold > 0):
         raise ActlabError(f"threshold must be a number > 0, got {threshold!r}")
     configs = [c.apply(base).replace(seed=s) for c in choices for s in seeds]
     start = time.perf_counter()
-    results = train_many(configs, epochs, progress=progress, backend=backend)
+    results = train_many(configs, epochs, progress=progress, backend=backend, limits=limits)
     seconds = time.perf_counter() - start
     n = len(seeds)
     test, train, diverged = {}, {}, {}

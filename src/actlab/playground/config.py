@@ -5,10 +5,14 @@ every key, the playground's defaults, the playground's serialization (key order,
 format, ``regularization`` omitted when none), so ``from_url(url).to_url()`` opens the same
 run on playground.tensorflow.org.
 
-actlab goes beyond the page in three ways, all stated here: the hidden activation may be any
+Every field's type, range, default, URL key and bad-URL-value treatment is described once,
+in :mod:`actlab.playground.fields` (the constraint table); this module applies it.
+
+actlab goes beyond the page in three ways, all stated there: the hidden activation may be any
 registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
-ignores); the engine takes any number of layers and neurons (the page stops at 6 × 8); and
-learning rate, batch size and noise are validated as numbers, not menu entries.
+ignores); the engine takes more layers and neurons (the page stops at 6 × 8; actlab's soft
+limits are in ``fields.LIMITS``); and learning rate, batch size and noise are validated as
+numbers, not menu entries.
 """
 
 from __future__ import annotations
@@ -20,22 +24,16 @@ import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from actlab.errors import ActlabError
-from actlab.playground.datasets import (
-    CLASSIFICATION_DATASETS,
-    FEATURES,
-    REGRESSION_DATASETS,
-)
+from actlab.playground import fields
+from actlab.playground.fields import PROBLEMS, REGULARIZATIONS  # noqa: F401 (re-exported)
 
 PLAYGROUND_URL = "https://playground.tensorflow.org/"
 PLAYGROUND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-REGULARIZATIONS = (None, "L1", "L2")
-PROBLEMS = ("classification", "regression")
 #: Limits of the playground's own UI; the engine is not bound by them.
 UI_MAX_LAYERS, UI_MAX_NEURONS = 6, 8
-_BOOLEAN_KEYS = ("showTestData", "discretize", "collectStats", "initZero", "hideText")
 _FEATURE_KEYS = ("x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY", "sinY")
 
 
@@ -80,7 +78,7 @@ class PlaygroundConfig:
     """
 
     activation: str = "tanh"
-    activation_params: dict[str, float] = field(default_factory=dict)
+    activation_params: dict[str, float | str] = field(default_factory=dict)
     regularization: str | None = None
     batch_size: int = 10
     dataset: str = "circle"
@@ -104,6 +102,12 @@ class PlaygroundConfig:
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    def __hash__(self) -> int:
+        return hash(tuple(
+            tuple(sorted(v.items())) if isinstance(v, dict) else v
+            for v in (getattr(self, f.name) for f in dataclasses.fields(self))
+        ))
 
     # ------------------------------------------------------------------ derived
     @property
@@ -170,20 +174,23 @@ class PlaygroundConfig:
         return d
 
     def to_hash(self) -> str:
-        """The URL hash, serialized exactly as the playground writes it."""
+        """The URL hash, serialized as the playground writes it, percent-encoded.
+
+        Values are written as the page writes them (``js_number``, ``true``/``false``,
+        comma lists); characters that would change the URL's meaning (``&``, ``#``, ``=``,
+        ``%``, spaces, non-ASCII) are percent-encoded, so any seed replays. (The page
+        itself does not decode ``%XX``: a seed that needs encoding replays in actlab only.)
+        """
         parts = []
         for key, value in self.to_dict().items():
-            if isinstance(value, bool):
+            f = fields.BY_KEY.get(key)
+            if f is not None:
+                text = f.to_text(value)
+            elif isinstance(value, bool):  # a feature key
                 text = "true" if value else "false"
-            elif isinstance(value, int | float):
-                text = js_number(value)
-            elif isinstance(value, list):
-                text = ",".join(js_number(v) for v in value)
-            elif isinstance(value, dict):
-                text = ",".join(f"{k}:{js_number(v)}" for k, v in value.items())
             else:
                 text = str(value)
-            parts.append(f"{key}={text}")
+            parts.append(f"{quote(key, safe=_URL_SAFE)}={quote(text, safe=_URL_SAFE)}")
         return "&".join(parts)
 
     def to_url(self, base: str = PLAYGROUND_URL) -> str:
@@ -191,15 +198,22 @@ class PlaygroundConfig:
         return f"{base}#{self.to_hash()}"
 
     @classmethod
-    def from_url(cls, url: str) -> PlaygroundConfig:
+    def from_url(cls, url: str, strict: bool = False) -> PlaygroundConfig:
         """Parse a playground URL, or just its hash (with or without ``#``).
 
+        The text is normalised as a browser does (tabs and newlines removed, surrounding
+        spaces and control characters stripped), keys and values are percent-decoded.
         Missing keys take the playground's defaults; a missing seed gets a fresh one (as the
-        page does). Unknown keys raise a warning, not an error.
+        page does). A bad value is ignored or clamped with a warning, as the page keeps
+        every key it can read (see :mod:`~actlab.playground.fields`); ``strict=True``
+        raises :class:`ActlabError` instead. Unknown keys raise a warning.
         """
         if not isinstance(url, str):
             raise ActlabError(f"a playground URL must be a string, got {type(url).__name__}")
-        text = url.strip()
+        if len(url) > MAX_URL_CHARS:
+            raise ActlabError(f"a playground URL must be at most {MAX_URL_CHARS} characters, "
+                              f"got {len(url)}")
+        text = normalise_url(url)
         if "#" in text:
             text = text.split("#", 1)[1]
         elif "=" not in text:
@@ -210,167 +224,132 @@ class PlaygroundConfig:
                 continue
             key, sep, value = part.partition("=")
             if not sep:
-                raise ActlabError(f"malformed URL part {part!r}: expected key=value")
+                if strict:
+                    raise ActlabError(f"malformed URL part {part!r}: expected key=value")
+                warnings.warn(f"ignoring URL part {part!r}: expected key=value", stacklevel=2)
+                continue
             pairs[unquote(key)] = unquote(value)
-        return cls.from_dict(pairs)
+        return cls.from_dict(pairs, strict=strict)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PlaygroundConfig:
-        """Build from URL-keyed values (strings as in a URL, or typed values)."""
+    def from_dict(cls, d: dict[str, Any], strict: bool = False) -> PlaygroundConfig:
+        """Build from URL-keyed values (strings as in a URL, or typed values).
+
+        Bad values are treated as :attr:`Field.url_bad` says (ignored or clamped, with a
+        warning), unless ``strict``: then they raise :class:`ActlabError`.
+        """
+        if not isinstance(d, dict):
+            raise ActlabError(f"from_dict needs a dict of URL keys, got {type(d).__name__}")
         kw: dict[str, Any] = {}
         extra: list[tuple[str, str]] = []
-        features: list[str] = []
-        feature_defaults = {"x": True, "y": True}
-        feature_flags = {name: feature_defaults.get(name, False) for name in _FEATURE_KEYS}
+        feature_flags = {name: name in ("x", "y") for name in _FEATURE_KEYS}
+        features_f = fields.BY_NAME["features"]
         unknown = []
         for key, value in d.items():
-            if key == "activation":
-                kw["activation"] = str(value)
-            elif key == "activationParams":
-                kw["activation_params"] = _parse_params(value)
-            elif key == "regularization":
-                kw["regularization"] = None if value in (None, "none") else str(value)
-            elif key in ("batchSize",):
-                kw["batch_size"] = _number(key, value, integer=True)
-            elif key in ("dataset", "regDataset", "problem"):
-                kw[_snake(key)] = str(value)
-            elif key in ("learningRate", "regularizationRate", "noise", "percTrainData"):
-                kw[_snake(key)] = _number(key, value)
-            elif key == "networkShape":
-                kw["network_shape"] = _shape(value)
-            elif key == "seed":
-                kw["seed"] = str(value)
-            elif key in _BOOLEAN_KEYS:
-                kw[_snake(key)] = _boolean(value)
-            elif key in _FEATURE_KEYS:
-                feature_flags[key] = _boolean(value)
-            elif key == "tutorial" or key.endswith("_hide"):
+            f = fields.BY_KEY.get(key)
+            if key in _FEATURE_KEYS:
+                feature_flags[key] = _url_value(
+                    fields.BY_NAME["show_test_data"], value, key, strict, default=False)
+            elif f is not None:
+                if f.name == "seed" and isinstance(value, str) and value.strip() == "":
+                    continue  # the page: an empty seed is a missing one
+                got = _url_value(f, value, key, strict, default=_DEFAULT)
+                if got is not _DEFAULT:
+                    kw[f.name] = got
+            elif isinstance(key, str) and (key == "tutorial" or key.endswith("_hide")):
                 extra.append((key, str(value)))
             else:
-                unknown.append(key)
+                unknown.append(str(key))
         if unknown:
-            warnings.warn(
-                f"ignoring unknown playground URL keys: {', '.join(sorted(unknown))}",
-                stacklevel=2,
-            )
-        features = [name for name in FEATURES if feature_flags[name]]
-        kw["features"] = tuple(features)
+            shown = ", ".join(sorted(repr(k) if not k.isprintable() else k for k in unknown))
+            warnings.warn(f"ignoring unknown playground URL keys: {shown}", stacklevel=2)
+        kw["features"] = tuple(name for name in fields.FEATURES if feature_flags[name])
+        if not kw["features"]:
+            if strict:
+                features_f.check((), "features")
+            warnings.warn("every input feature is off; keeping the default features x, y",
+                          stacklevel=2)
+            kw["features"] = features_f.default
         kw["cos_x"], kw["cos_y"] = feature_flags["cosX"], feature_flags["cosY"]
         kw.setdefault("seed", random_seed())
         kw["extra"] = tuple(extra)
+        if "activation_params" in kw:
+            from actlab import activations
+
+            try:
+                activations.get(kw.get("activation", "tanh"), **kw["activation_params"])
+            except ActlabError as exc:
+                if strict:
+                    raise ActlabError(f"activationParams: {exc}") from None
+                warnings.warn(f"ignoring activationParams: {exc}", stacklevel=2)
+                del kw["activation_params"]
+        problem = kw.get("problem", "classification")
+        n_train = fields.training_points(problem, kw.get("perc_train_data", 50.0))
+        if kw.get("batch_size", 10) > n_train and not strict:
+            warnings.warn(f"batchSize={kw['batch_size']} is above the {n_train} training "
+                          f"points; using {n_train}", stacklevel=2)
+            kw["batch_size"] = n_train
         return cls(**kw)
 
 
-def _snake(key: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+#: Longest URL accepted (browsers allow ~2 MB; a playground URL is ~400 characters).
+MAX_URL_CHARS = 8192
+#: Characters written as they are in a URL value; everything else is percent-encoded.
+_URL_SAFE = ",:.+-_~!*'()/;@$"
+_DEFAULT = object()
+_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
 
 
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value) != "false"  # the playground: "false" is false, anything else true
+def normalise_url(url: str) -> str:
+    """A URL as a browser reads it: ASCII tabs and newlines removed anywhere, leading and
+    trailing spaces and C0 control characters stripped (WHATWG URL parsing)."""
+    return url.translate(_TAB_NEWLINE).strip("".join(map(chr, range(0x21))))
 
 
-def _number(key: str, value: Any, integer: bool = False) -> float | int:
-    if isinstance(value, bool):
-        raise ActlabError(f"{key} must be a number, got {value!r}")
+def _url_value(f: fields.Field, value: Any, key: str, strict: bool, default: Any) -> Any:
+    """One URL value checked by its field; a bad one is clamped or ignored (a warning)."""
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ActlabError(f"{key} must be a number, got {value!r}") from None
-    if integer:
-        if not number.is_integer():
-            raise ActlabError(f"{key} must be a whole number, got {value!r}")
-        return int(number)
-    return number
-
-
-def _shape(value: Any) -> tuple[int, ...]:
-    if isinstance(value, list | tuple):
-        items = list(value)
-    else:
-        text = str(value).strip()
-        items = [] if text == "" else text.split(",")
-    shape = []
-    for item in items:
-        try:
-            number = float(item)
-        except (TypeError, ValueError):
-            raise ActlabError(
-                f"networkShape must be a comma list of whole numbers >= 1, got {value!r}"
-            ) from None
-        if not number.is_integer():
-            raise ActlabError(f"networkShape entries must be whole numbers >= 1, got {value!r}")
-        shape.append(int(number))
-    return tuple(shape)
-
-
-def _parse_params(value: Any) -> dict[str, float | str]:
-    if isinstance(value, dict):
-        return dict(value)
-    params: dict[str, float | str] = {}
-    for item in str(value).split(","):
-        if not item:
-            continue
-        name, sep, raw = item.partition(":")
-        if not sep:
-            raise ActlabError(f"activationParams must look like name:value,..., got {value!r}")
-        try:
-            params[name] = float(raw)
-        except ValueError:
-            params[name] = raw
-    return params
+        return f.parse(value, key) if isinstance(value, str) else f.check(value, key)
+    except ActlabError as exc:
+        if strict:
+            raise
+        number = fields.parse_number(value) if isinstance(value, str) else (
+            fields._as_float(value))
+        if f.url_bad == "clamp" and number is not None and math.isfinite(number):
+            clamped = f.clamp(number)
+            warnings.warn(f"{key}={js_number(number)} is outside the allowed range; "
+                          f"using {js_number(clamped)} ({f.allowed()})", stacklevel=3)
+            return clamped
+        if f.name == "seed":
+            shown = "a fresh random seed"
+        else:
+            shown = "the default " + f.to_text(f.default if default is _DEFAULT else default)
+        warnings.warn(f"{exc}; ignored, using {shown}", stacklevel=3)
+        return default
 
 
 def _validate(c: PlaygroundConfig) -> None:
+    """Check and normalise every field (by the constraint table), then the cross-field
+    rules: the activation's parameters, and a batch no larger than the training set."""
     from actlab import activations
 
-    # activation: any registry entry; get() raises a helpful error for unknown names/params
-    if not isinstance(c.activation_params, dict):
-        raise ActlabError("activation_params must be a dict of parameter values")
-    activations.get(c.activation, **c.activation_params)
-    if c.regularization not in REGULARIZATIONS:
-        raise ActlabError(f"regularization must be none, L1 or L2, got {c.regularization!r}")
-    if c.problem not in PROBLEMS:
-        raise ActlabError(f"problem must be classification or regression, got {c.problem!r}")
-    if c.dataset not in CLASSIFICATION_DATASETS:
+    for f in fields.FIELDS:
+        object.__setattr__(c, f.name, f.check(getattr(c, f.name)))
+    if not isinstance(c.extra, tuple) or not all(
+        isinstance(p, tuple) and len(p) == 2 and all(isinstance(v, str) for v in p)
+        for p in c.extra
+    ):
+        raise ActlabError("extra must be a tuple of (key, value) string pairs")
+    try:
+        activations.get(c.activation, **c.activation_params)
+    except ActlabError as exc:
+        raise ActlabError(f"activation_params: {exc}") from None
+    except TypeError as exc:  # pragma: no cover - get() validates names itself
+        raise ActlabError(f"activation_params: {exc}") from None
+    n_train = fields.training_points(c.problem, c.perc_train_data)
+    if c.batch_size > n_train:
         raise ActlabError(
-            f"dataset must be one of {', '.join(CLASSIFICATION_DATASETS)}, got {c.dataset!r}"
+            f"batch_size {c.batch_size} is larger than the {n_train} training points "
+            f"({fields.NUM_SAMPLES[c.problem]} points × percTrainData "
+            f"{js_number(c.perc_train_data)}%): the weights would never update"
         )
-    if c.reg_dataset not in REGRESSION_DATASETS:
-        raise ActlabError(
-            f"regDataset must be one of {', '.join(REGRESSION_DATASETS)}, got {c.reg_dataset!r}"
-        )
-    _check_range("learningRate", c.learning_rate, lo=0, lo_open=True)
-    _check_range("regularizationRate", c.regularization_rate, lo=0)
-    _check_range("noise", c.noise, lo=0, hi=50)
-    _check_range("percTrainData", c.perc_train_data, lo=10, hi=90)
-    if not isinstance(c.batch_size, int) or isinstance(c.batch_size, bool) or c.batch_size < 1:
-        raise ActlabError(f"batchSize must be a whole number >= 1, got {c.batch_size!r}")
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
-               for n in c.network_shape):
-        raise ActlabError(
-            f"networkShape entries must be whole numbers >= 1, got {list(c.network_shape)}"
-        )
-    unknown = [f for f in c.features if f not in FEATURES]
-    if unknown:
-        raise ActlabError(f"unknown features {unknown}; allowed: {', '.join(FEATURES)}")
-    if not c.features:
-        raise ActlabError("at least one input feature must be enabled (x, y, xSquared, ...)")
-    if tuple(f for f in FEATURES if f in c.features) != tuple(c.features):
-        object.__setattr__(c, "features", tuple(f for f in FEATURES if f in c.features))
-    if not isinstance(c.seed, str):
-        raise ActlabError(f"seed must be a string, got {c.seed!r}")
-    object.__setattr__(c, "network_shape", tuple(c.network_shape))
-
-
-def _check_range(
-    name: str, value: Any, lo: float, hi: float | None = None, lo_open: bool = False
-) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > lo if lo_open else value >= lo) and (hi is None or value <= hi)
-    if not ok:
-        bound = f"> {js_number(lo)}" if lo_open else f">= {js_number(lo)}"
-        allowed = f"{js_number(lo)}..{js_number(hi)}" if hi is not None else f"finite and {bound}"
-        raise ActlabError(f"{name} must be {allowed}, got {value!r}")

@@ -30,6 +30,7 @@ import numpy as np
 
 from actlab import activations
 from actlab.errors import ActlabError
+from actlab.playground import fields
 from actlab.playground.config import PlaygroundConfig
 from actlab.playground.datasets import Data, features, generate
 from actlab.playground.rng import SeedRandom
@@ -39,6 +40,30 @@ _REG_CODES = {None: REG_NONE, "L1": REG_L1, "L2": REG_L2}
 INIT_BIAS = 0.1
 
 Progress = Callable[[int, int], None]
+
+
+def whole_number(name: str, value: Any, lo: int = 0, hi: int | None = None) -> int:
+    """``value`` as an ``int`` if it is a whole number in ``lo..hi`` (NumPy integers
+    accepted; ``bool`` and ``1.5`` are not), else :class:`ActlabError` naming ``name``."""
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if ok and lo <= int(value) and (hi is None or int(value) <= hi):
+        return int(value)
+    allowed = f">= {lo}" if hi is None else f"in {lo}..{hi}"
+    raise ActlabError(f"{name} must be a whole number {allowed}, got {fields._shown(value)}")
+
+
+def _configs(configs: Any, what: str) -> list[PlaygroundConfig]:
+    if isinstance(configs, PlaygroundConfig):
+        return [configs]
+    if isinstance(configs, str | bytes | dict) or not hasattr(configs, "__iter__"):
+        raise ActlabError(f"{what} must be a PlaygroundConfig or a list of them, got "
+                          f"{type(configs).__name__}")
+    items = list(configs)
+    for c in items:
+        if not isinstance(c, PlaygroundConfig):
+            raise ActlabError(f"{what} must hold PlaygroundConfig objects, got "
+                              f"{type(c).__name__}")
+    return items
 
 
 # ---------------------------------------------------------------------------- set-up
@@ -318,19 +343,20 @@ class Trainer:
     """
 
     def __init__(self, configs: Sequence[PlaygroundConfig] | PlaygroundConfig,
-                 backend: str = "auto") -> None:
-        if isinstance(configs, PlaygroundConfig):
-            configs = [configs]
-        configs = list(configs)
+                 backend: str = "auto", limits: bool = True) -> None:
+        configs = _configs(configs, "configs")
         if not configs:
             raise ActlabError("Trainer needs at least one config")
+        fields.check_limits(networks=len(configs), shapes=[configs[0].network_shape],
+                            enabled=limits)
+        self.limits = limits
         keys = {group_key(c) for c in configs}
         if len(keys) > 1:
             raise ActlabError(
                 "Trainer configs must share shape, features, activation, problem, batch size "
                 "and data size; use train_many() for a mix"
             )
-        if backend not in ("auto", "numba", "numpy"):
+        if not isinstance(backend, str) or backend not in ("auto", "numba", "numpy"):
             raise ActlabError(f"backend must be auto, numba or numpy, got {backend!r}")
         self.configs = configs
         first = configs[0]
@@ -405,8 +431,9 @@ class Trainer:
     # -------------------------------------------------------------- training
     def step(self, epochs: int = 1) -> None:
         """Train every network ``epochs`` more epochs."""
-        if epochs < 0:
-            raise ActlabError(f"epochs must be >= 0, got {epochs}")
+        epochs = whole_number("epochs", epochs)
+        if self.limits:
+            fields.check_limits(epochs=self.epoch + epochs)
         if epochs == 0:
             return
         with np.errstate(all="ignore"):
@@ -421,6 +448,11 @@ class Trainer:
 
     def run(self, epochs: int, progress: Progress | None = None, chunk: int = 50) -> None:
         """Train to ``epochs`` total, calling ``progress(done, total)`` every ``chunk``."""
+        epochs = whole_number("epochs", epochs)
+        chunk = whole_number("chunk", chunk, lo=1)
+        fields.check_limits(epochs=epochs, enabled=self.limits)
+        if progress is not None and not callable(progress):
+            raise ActlabError(f"progress must be callable, got {type(progress).__name__}")
         while self.epoch < epochs:
             self.step(min(chunk, epochs - self.epoch))
             if progress is not None:
@@ -479,6 +511,7 @@ class Trainer:
 
     def result(self, k: int = 0) -> RunResult:
         """Network ``k``'s run so far."""
+        k = whole_number("k", k, 0, self.k - 1)
         d = int(self.diverged_at[k])
         return RunResult(
             config=self.configs[k],
@@ -512,10 +545,12 @@ def _select_kernel(backend: str, config: PlaygroundConfig):
 # ---------------------------------------------------------------------------- one call
 def train(
     config: PlaygroundConfig, epochs: int, progress: Progress | None = None,
-    backend: str = "auto",
+    backend: str = "auto", limits: bool = True,
 ) -> RunResult:
     """Train one network for ``epochs`` epochs, exactly as the playground would."""
-    return train_many([config], epochs, progress=progress, backend=backend)[0]
+    if not isinstance(config, PlaygroundConfig):
+        raise ActlabError(f"config must be a PlaygroundConfig, got {type(config).__name__}")
+    return train_many([config], epochs, progress=progress, backend=backend, limits=limits)[0]
 
 
 def train_many(
@@ -523,15 +558,19 @@ def train_many(
     epochs: int,
     progress: Progress | None = None,
     backend: str = "auto",
+    limits: bool = True,
 ) -> list[RunResult]:
     """Train any mix of configs; compatible ones are stacked and trained together.
 
     Returns one :class:`RunResult` per config, in input order. Each network's numbers do
     not depend on which others it trained beside. ``progress(done, total)`` counts
-    network-epochs.
+    network-epochs. ``limits=False`` lifts the soft limits of
+    :data:`actlab.playground.fields.LIMITS` (epochs, networks, layers, neurons).
     """
-    if not isinstance(epochs, int) or epochs < 0:
-        raise ActlabError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    configs = _configs(configs, "configs")
+    epochs = whole_number("epochs", epochs)
+    fields.check_limits(epochs=epochs, networks=len(configs),
+                        shapes={c.network_shape for c in configs}, enabled=limits)
     groups: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
         groups.setdefault(group_key(c), []).append(i)
@@ -539,7 +578,7 @@ def train_many(
     total = len(configs) * epochs
     done = 0
     for indices in groups.values():
-        trainer = Trainer([configs[i] for i in indices], backend=backend)
+        trainer = Trainer([configs[i] for i in indices], backend=backend, limits=limits)
         base = done
 
         def report(e: int, _total: int, base: int = base, k: int = len(indices)) -> None:

@@ -142,7 +142,7 @@ def create_app(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                cfg = PlaygroundConfig.from_url(url)
+                cfg = PlaygroundConfig.from_url(url, strict=True)
         except ActlabError as exc:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse(

@@ -126,7 +126,8 @@ class Session:
     def _load(self, url: str) -> Outcome:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            config = PlaygroundConfig.from_url(url) if url else PlaygroundConfig(seed=DEFAULT_SEED)
+            config = (PlaygroundConfig.from_url(url, strict=True) if url
+                      else PlaygroundConfig(seed=DEFAULT_SEED))
         outcome = self._replace_config(config)
         outcome.notices.extend(str(w.message) for w in caught)
         return outcome

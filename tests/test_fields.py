@@ -1,0 +1,168 @@
+"""The constraint table: one verdict per value, whichever way the value comes in."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+from fieldcases import CASES, Case, cli_args, config_kwargs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from actlab import activations
+from actlab.cli import build_parser
+from actlab.cli.common import config_from_args
+from actlab.errors import ActlabError
+from actlab.playground import PlaygroundConfig, fields
+
+
+def _accepts(fn) -> bool:
+    try:
+        fn()
+    except ActlabError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and "np." not in msg and len(msg) < 400, msg
+        return False
+    return True
+
+
+def test_every_field_is_in_the_table_once():
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(PlaygroundConfig) if f.name != "extra"]
+    assert [f.name for f in fields.FIELDS] == names
+    defaults = PlaygroundConfig()
+    for f in fields.FIELDS:
+        assert getattr(defaults, f.name) == (None if f.name == "regularization" else f.default)
+
+
+def test_every_field_has_cases_of_every_kind():
+    for f in fields.FIELDS:
+        kinds = {c.what for c in CASES if c.field == f.name}
+        assert {"valid", "wrong type", "nan", "huge int", "non-ascii"} <= kinds, f.name
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_config_and_table_give_the_case_verdict(case: Case):
+    assert _accepts(lambda: PlaygroundConfig(**config_kwargs(case))) == case.ok
+    if not case.context and case.field != "batch_size":
+        assert _accepts(lambda: fields.check(case.field, case.value)) == case.ok
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if cli_args(c) is not None], ids=str)
+def test_command_line_gives_the_same_verdict(case: Case):
+    parser = build_parser()
+    args = parser.parse_args(["train", *cli_args(case)])
+    assert _accepts(lambda: config_from_args(args)) == case.ok
+
+
+def test_numpy_scalars_are_plain_numbers_and_messages_do_not_contradict_themselves():
+    cfg = PlaygroundConfig(batch_size=np.int64(10), noise=np.float32(5), learning_rate=np.int8(1))
+    assert type(cfg.batch_size) is int and type(cfg.noise) is float
+    with pytest.raises(ActlabError) as info:
+        PlaygroundConfig(batch_size=np.int64(0))
+    assert str(info.value) == "batch_size must be a whole number >= 1, got 0"
+    with pytest.raises(ActlabError, match="got True"):
+        PlaygroundConfig(batch_size=True)
+
+
+def test_regularization_none_spellings_and_hashing():
+    assert PlaygroundConfig(regularization="none").regularization is None
+    cfg = PlaygroundConfig(activation="leaky_relu", activation_params={"negative_slope": 0.2})
+    assert hash(cfg) == hash(cfg.replace()) and len({cfg, cfg.replace()}) == 1
+
+
+def test_table_as_json_is_plain_json():
+    data = fields.as_json()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    by_name = {f["name"]: f for f in data["fields"]}
+    assert by_name["noise"]["hi"] == 50 and by_name["noise"]["url_bad"] == "clamp"
+    assert "relu" in by_name["activation"]["choices"]
+    assert data["limits"]["epochs"]["value"] == fields.LIMITS["epochs"].value
+
+
+# ---------------------------------------------------------------------------- URLs
+def _param_values(spec) -> list[dict]:
+    """Every parameter value type an activation takes: each choice, and numbers."""
+    out = [{}]
+    for p in spec.params:
+        if p.choices:
+            out += [{p.name: c} for c in p.choices]
+        else:
+            lo = p.low if math.isfinite(p.low) else -2.0
+            hi = p.high if math.isfinite(p.high) else lo + 3.0
+            out += [{p.name: v} for v in (lo + (hi - lo) * 0.25, p.default)]
+    return [d for d in out if _accepts(lambda d=d: activations.get(spec.name, **d))]
+
+
+@pytest.mark.parametrize("name", activations.names())
+def test_every_activation_and_parameter_type_round_trips_through_the_url(name):
+    spec = activations.spec(name)
+    for params in _param_values(spec):
+        cfg = PlaygroundConfig(activation=name, activation_params=params, seed="a&b#c=d")
+        url = cfg.to_url()
+        assert PlaygroundConfig.from_url(url, strict=True) == cfg
+        assert PlaygroundConfig.from_url(url).to_url() == url
+
+
+SEEDS = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12
+).filter(lambda s: s.isprintable())
+
+
+@st.composite
+def configs(draw):
+    problem = draw(st.sampled_from(fields.PROBLEMS))
+    perc = draw(st.sampled_from([10.0, 30.0, 50.0, 90.0]))
+    return PlaygroundConfig(
+        activation=draw(st.sampled_from(["relu", "tanh", "sigmoid", "linear", "elu"])),
+        regularization=draw(st.sampled_from(fields.REGULARIZATIONS)),
+        batch_size=draw(st.integers(1, fields.training_points(problem, perc))),
+        dataset=draw(st.sampled_from(fields.CLASSIFICATION_DATASETS)),
+        reg_dataset=draw(st.sampled_from(fields.REGRESSION_DATASETS)),
+        learning_rate=draw(st.floats(1e-6, 10)),
+        regularization_rate=draw(st.floats(0, 10)),
+        noise=draw(st.floats(0, 50)),
+        network_shape=tuple(draw(st.lists(st.integers(1, 8), max_size=6))),
+        seed=draw(SEEDS),
+        perc_train_data=perc,
+        features=tuple(draw(st.sets(st.sampled_from(fields.FEATURES), min_size=1))),
+        problem=problem,
+        init_zero=draw(st.booleans()),
+        show_test_data=draw(st.booleans()),
+        discretize=draw(st.booleans()),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs())
+def test_url_round_trip_parse_serialise_parse(cfg):
+    url = cfg.to_url()
+    assert "\n" not in url and " " not in url and url.isascii()
+    again = PlaygroundConfig.from_url(url, strict=True)
+    assert again == cfg
+    assert PlaygroundConfig.from_url(again.to_url(), strict=True).to_url() == url
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_as_a_url_gives_a_config_or_one_line_error(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            cfg = PlaygroundConfig.from_url("#" + text)
+        except ActlabError as exc:
+            assert "\n" not in str(exc)
+            return
+    assert PlaygroundConfig.from_url(cfg.to_url(), strict=True) == cfg
+
+
+def test_urls_are_normalised_as_browsers_do():
+    cfg = PlaygroundConfig.from_url(" \t#activation=RELU&data\nset=XOR&seed=0.5\r\n", strict=True)
+    assert (cfg.activation, cfg.dataset, cfg.seed) == ("relu", "xor", "0.5")
+    odd = PlaygroundConfig(seed="a&b#c=d")
+    assert "seed=a%26b%23c%3Dd&" in odd.to_url()
+    assert PlaygroundConfig.from_url(odd.to_url()).seed == "a&b#c=d"
