@@ -208,9 +208,39 @@ def _cases() -> list[Case]:
                 Case(n, "non-ascii", "ไทย", True, "ไทย"),
                 Case(n, "non-ascii", "\ud800", False),  # a lone surrogate
             ]
+        elif f.kind == "hash":
+            cols = {"data_columns": ("u", "v")}
+            out += [Case(n, "valid", H, True, H, cols), Case(n, "valid", None, True),
+                    Case(n, "invalid", "abc", False, "abc", cols),
+                    Case(n, "invalid", H.upper(), False, H.upper(), cols),
+                    Case(n, "wrong type", 5, False, None, cols),
+                    Case(n, "nan", math.nan, False, None, cols),
+                    Case(n, "huge int", HUGE, False, None, cols),
+                    Case(n, "non-ascii", "ก" * 64, False, "ก" * 64, cols)]
+        elif f.kind == "path":
+            ctx = {"data": H, "data_columns": ("u", "v")}
+            out += [Case(n, "valid", "runs/x.csv", True, "runs/x.csv", ctx),
+                    Case(n, "valid", None, True, None, ctx),
+                    Case(n, "invalid", "x.csv", False, "x.csv", {"data": None}),  # needs data
+                    Case(n, "invalid", "", False, None, ctx),
+                    Case(n, "wrong type", 5, False, None, ctx),
+                    Case(n, "nan", math.nan, False, None, ctx),
+                    Case(n, "huge int", HUGE, False, None, ctx),
+                    Case(n, "non-ascii", "ข้อมูล.csv", True, "ข้อมูล.csv", ctx)]
+        elif f.kind == "names":
+            ctx = {"data": H}
+            out += [Case(n, "valid", ("a", "b,c"), True, "a,b%2Cc", ctx),
+                    Case(n, "valid", (), True, ""),
+                    Case(n, "invalid", ("a", "a"), False, "a,a", ctx),
+                    Case(n, "invalid", ("a", ""), False, None, ctx),
+                    Case(n, "wrong type", "ab", False, None, ctx),
+                    Case(n, "nan", (math.nan, math.nan), False, None, ctx),
+                    Case(n, "huge int", (HUGE, 1), False, None, ctx),
+                    Case(n, "non-ascii", ("ก", "ข"), True, "ก,ข", ctx)]
     return out
 
 
+H = "0123456789abcdef" * 4
 CASES: list[Case] = _cases()
 
 

@@ -37,6 +37,13 @@ def add_config_arguments(parser: argparse.ArgumentParser, *,
 
     group = parser.add_argument_group("run configuration (overrides --url)")
     group.add_argument("--url", help="a playground URL or its hash: the base configuration")
+    group.add_argument("--data", metavar="CSV",
+                       help="train on your own CSV file instead of a playground dataset: a "
+                       "header, two or more numeric input columns, then label (two classes "
+                       "-1/1, 0/1 or two names; or numbers for regression)")
+    group.add_argument("--no-scale", dest="data_no_scale", action="store_true",
+                       help="with --data: use the inputs as they are (default: each column "
+                       "scaled linearly into the playground's [-6, 6])")
     for f in fields.FIELDS:
         if f.flag is None or f.name in exclude:
             continue
@@ -94,6 +101,21 @@ def config_from_args(args: argparse.Namespace):
     given = {key[4:]: value for key, value in vars(args).items()
              if key.startswith("cfg_") and value is not None}
     changes: dict[str, Any] = {}
+    data_file = getattr(args, "data", None)
+    if data_file is not None:
+        from actlab.data import load_csv
+
+        if "dataset" in given:
+            raise ActlabError("--data and --dataset exclude each other: train on a CSV file "
+                              "or on a playground dataset")
+        problem = given.pop("problem", None)
+        problem = "auto" if problem is None else fields.parse("problem", problem, "--problem")
+        dataset = load_csv(data_file, scale=not args.data_no_scale, problem=problem)
+        changes.update(dataset.config_fields())
+        if dataset.n_inputs > 2 and "features" not in given:
+            changes["features"] = ("x", "y")
+    elif getattr(args, "data_no_scale", False):
+        raise ActlabError("--no-scale applies to --data only")
     for name, value in given.items():
         f = fields.BY_NAME[name]
         if name == "activation_params":
@@ -136,3 +158,13 @@ def _dataset_changes(text: str, problem_text: str | None) -> dict[str, Any]:
     choices = fields.BY_NAME["dataset"].choices + fields.BY_NAME["reg_dataset"].choices
     raise ActlabError(f"--dataset must be one of {', '.join(choices)}, got "
                       f"{fields._shown(text)}")
+
+
+def describe_data(cfg, out) -> None:
+    """Print what CSV data a config trains on (its rows, scaling, labels, hash)."""
+    if cfg.data is None:
+        return
+    from actlab.data import resolve
+
+    dataset = resolve(cfg.data, cfg.data_path, scale=cfg.data_scale, problem=cfg.problem)
+    print(dataset.describe(), file=out)

@@ -13,6 +13,7 @@ from actlab.cli.common import (
     add_config_arguments,
     add_limits_argument,
     config_from_args,
+    describe_data,
 )
 from actlab.errors import ActlabError
 
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if not Path(args.plot).parent.is_dir():
             raise ActlabError(f"directory {str(Path(args.plot).parent)!r} does not exist")
     base = config_from_args(args)
+    describe_data(base, sys.stdout)
 
     progress = None if args.quiet else ProgressLine(
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",

@@ -13,6 +13,7 @@ from actlab.cli.common import (  # noqa: F401 (config_from_args: re-exported)
     add_config_arguments,
     add_limits_argument,
     config_from_args,
+    describe_data,
     printed_warnings,
 )
 from actlab.errors import ActlabError
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     for note in cfg.exceeds_ui():
         print(f"note: the playground's page cannot show this run: {note}", file=sys.stderr)
+    describe_data(cfg, sys.stderr if args.json == "-" else sys.stdout)
 
     fields.check_limits(shapes=[cfg.network_shape], enabled=not args.no_limits,
                         names=LIMIT_NAMES)

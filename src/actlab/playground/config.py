@@ -11,8 +11,12 @@ in :mod:`actlab.playground.fields` (the constraint table); this module applies i
 actlab goes beyond the page in three ways, all stated there: the hidden activation may be any
 registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
 ignores); the engine takes more layers and neurons (the page stops at 6 × 8; actlab's soft
-limits are in ``fields.LIMITS``); and learning rate, batch size and noise are validated as
-numbers, not menu entries.
+limits are in ``fields.LIMITS``); learning rate, batch size and noise are validated as
+numbers, not menu entries; and a run may train on the user's own CSV data
+(:mod:`actlab.data`), named in the extra keys ``data`` (the dataset's content hash),
+``dataPath`` (where the file was), ``dataScale`` and ``dataColumns`` (the input columns). The
+page ignores those keys and would show its own dataset; replaying such a URL in actlab needs
+the file itself.
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ class PlaygroundConfig:
     ``features`` lists the enabled inputs in the playground's order
     (x, y, xSquared, ySquared, xTimesY, sinX, sinY). ``cos_x``/``cos_y`` exist in the URL
     but are no features (the page ignores them); they are kept for a faithful round trip.
+
+    ``data`` (with ``data_path``, ``data_scale``, ``data_columns``) replaces the generated
+    dataset by a user's CSV dataset of that content hash (see :mod:`actlab.data`): with two
+    input columns they are the playground's x and y and ``features`` apply; with more, the
+    inputs are the columns themselves (``features`` must stay ``x, y``).
     """
 
     activation: str = "tanh"
@@ -98,6 +107,10 @@ class PlaygroundConfig:
     problem: str = "classification"
     init_zero: bool = False
     hide_text: bool = False
+    data: str | None = None  # a CSV dataset's content hash (actlab.data); None: generated
+    data_path: str | None = None  # where that file was loaded from (a hint for replay)
+    data_scale: bool = True  # inputs scaled column by column into [-6, 6]
+    data_columns: tuple[str, ...] = ()  # the CSV's input columns, in order
     extra: tuple[tuple[str, str], ...] = ()  # other keys (tutorial, *_hide), kept verbatim
 
     def __post_init__(self) -> None:
@@ -112,13 +125,24 @@ class PlaygroundConfig:
     # ------------------------------------------------------------------ derived
     @property
     def data_source(self) -> str:
-        """The dataset actually used: ``dataset`` or ``reg_dataset`` by problem."""
+        """The dataset actually used: ``dataset`` or ``reg_dataset`` by problem, or the
+        CSV file's name (its hash's first 12 digits when it came without one)."""
+        if self.data is not None:
+            if self.data_path:
+                return self.data_path.replace("\\", "/").rsplit("/", 1)[-1]
+            return f"csv-{self.data[:12]}"
         return self.dataset if self.problem == "classification" else self.reg_dataset
 
     @property
+    def inputs(self) -> tuple[str, ...]:
+        """The input nodes: the enabled features, or the CSV's columns when it has more
+        than two (then there are no playground features)."""
+        return self.data_columns if len(self.data_columns) > 2 else self.features
+
+    @property
     def layer_sizes(self) -> tuple[int, ...]:
-        """All layer widths: features, hidden layers, one output."""
-        return (len(self.features), *self.network_shape, 1)
+        """All layer widths: inputs, hidden layers, one output."""
+        return (len(self.inputs), *self.network_shape, 1)
 
     @property
     def output_activation(self) -> str:
@@ -133,6 +157,9 @@ class PlaygroundConfig:
             notes.append("more than 8 neurons in a layer (the page allows 8)")
         if self.activation not in PLAYGROUND_ACTIVATIONS or self.activation_params:
             notes.append(f"activation {self.activation!r} is not one of the page's four")
+        if self.data is not None:
+            notes.append(f"it trains on CSV data ({self.data_source}); the page would show "
+                         "its own dataset, and actlab needs the file to replay it")
         return notes
 
     def replace(self, **changes: Any) -> PlaygroundConfig:
@@ -169,6 +196,11 @@ class PlaygroundConfig:
             initZero=self.init_zero,
             hideText=self.hide_text,
         )
+        if self.data is not None:
+            d.update(data=self.data, dataPath=self.data_path, dataScale=self.data_scale,
+                     dataColumns=list(self.data_columns))
+            if self.data_path is None:
+                del d["dataPath"]
         for key, value in self.extra:
             d[key] = value
         return d
@@ -285,7 +317,7 @@ class PlaygroundConfig:
                 del kw["activation_params"]
         problem = kw.get("problem", "classification")
         n_train = fields.training_points(problem, kw.get("perc_train_data", 50.0))
-        if kw.get("batch_size", 10) > n_train and not strict:
+        if kw.get("batch_size", 10) > n_train and not strict and "data" not in kw:
             warnings.warn(f"batchSize={kw['batch_size']} is above the {n_train} training "
                           f"points; using {n_train}", stacklevel=2)
             kw["batch_size"] = n_train
@@ -346,10 +378,27 @@ def _validate(c: PlaygroundConfig) -> None:
         raise ActlabError(f"activation_params: {exc}") from None
     except TypeError as exc:  # pragma: no cover - get() validates names itself
         raise ActlabError(f"activation_params: {exc}") from None
+    _validate_data(c)
     n_train = fields.training_points(c.problem, c.perc_train_data)
-    if c.batch_size > n_train:
+    if c.data is None and c.batch_size > n_train:
         raise ActlabError(
             f"batch_size {c.batch_size} is larger than the {n_train} training points "
             f"({fields.NUM_SAMPLES[c.problem]} points × percTrainData "
             f"{js_number(c.perc_train_data)}%): the weights would never update"
         )
+
+
+def _validate_data(c: PlaygroundConfig) -> None:
+    """The CSV fields together: a path and columns need a hash; two or more distinct
+    columns; playground features apply to two-input data only."""
+    if c.data is None:
+        if c.data_path is not None or c.data_columns:
+            raise ActlabError("dataPath and dataColumns need data (the CSV's content hash)")
+        return
+    if len(c.data_columns) < 2 or len(set(c.data_columns)) != len(c.data_columns):
+        raise ActlabError(f"dataColumns must name two or more distinct input columns, got "
+                          f"{list(c.data_columns)}")
+    if len(c.data_columns) > 2 and c.features != ("x", "y"):
+        raise ActlabError(f"features ({', '.join(c.features)}) apply to two-input data only; "
+                          f"this data has {len(c.data_columns)} input columns, which are the "
+                          "inputs")

@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 import numpy as np
 
@@ -53,6 +54,7 @@ FEATURES: tuple[str, ...] = tuple(_FEATURE_FUNCTIONS)
 PROBLEMS = ("classification", "regression")
 REGULARIZATIONS = (None, "L1", "L2")
 SEED_MAX_CHARS = 100
+PATH_MAX_CHARS = 4096
 _NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
@@ -187,6 +189,12 @@ class Field:
             return "name: value pairs of the activation's parameters"
         if self.kind == "seed":
             return f"a string of 1..{SEED_MAX_CHARS} printable characters"
+        if self.kind == "hash":
+            return "none or a dataset's SHA-256 (64 hex digits, lowercase)"
+        if self.kind == "path":
+            return f"none or a file path of 1..{PATH_MAX_CHARS} characters"
+        if self.kind == "names":
+            return "a list of non-empty column names"
         raise AssertionError(self.kind)
 
     def _choice_names(self) -> list[str]:
@@ -337,6 +345,27 @@ class Field:
             raise self._bad(value, label)
         return value
 
+    def _check_hash(self, value: Any, label: str | None) -> str | None:
+        if value is None:
+            return None
+        if (isinstance(value, str) and len(value) == 64
+                and all(ch in "0123456789abcdef" for ch in value)):
+            return value
+        raise self._bad(value, label)
+
+    def _check_path(self, value: Any, label: str | None) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and 1 <= len(value) <= PATH_MAX_CHARS and "\0" not in value:
+            return value
+        raise self._bad(value, label)
+
+    def _check_names(self, value: Any, label: str | None) -> tuple[str, ...]:
+        if isinstance(value, str) or not isinstance(value, list | tuple) or not all(
+                isinstance(n, str) and n for n in value):
+            raise self._bad(value, label)
+        return tuple(value)
+
     # ----------------------------------------------------------- text (URL, CLI)
     def parse(self, text: str, label: str | None = None) -> Any:
         """A value written as text (a URL value or a command-line argument), checked."""
@@ -359,6 +388,10 @@ class Field:
             return self.check(numbers_, label)
         if self.kind == "features":
             return self.check([f for f in text.split(",") if f.strip()], label)
+        if self.kind in ("hash", "path"):
+            return self.check(text or None, label)
+        if self.kind == "names":  # each name percent-encoded, so commas stay separators
+            return self.check(tuple(unquote(v) for v in text.split(",")) if text else (), label)
         if self.kind == "params":
             params: dict[str, float | str] = {}
             for item in text.split(","):
@@ -389,6 +422,8 @@ class Field:
             return ",".join(js_number(n) for n in value)
         if self.kind == "features":
             return ",".join(value)
+        if self.kind == "names":
+            return ",".join(quote(v, safe="") for v in value)
         if self.kind == "params":
             return ",".join(
                 f"{k}:{v if isinstance(v, str) else js_number(v)}" for k, v in value.items()
@@ -411,6 +446,9 @@ _CHECKS: dict[str, Callable[[Field, Any, str | None], Any]] = {
     "features": Field._check_features,
     "params": Field._check_params,
     "seed": Field._check_seed,
+    "hash": Field._check_hash,
+    "path": Field._check_path,
+    "names": Field._check_names,
 }
 
 _ORIGINAL_NUMBER = "the page would compute with the raw value"
@@ -479,6 +517,13 @@ FIELDS: tuple[Field, ...] = (
     Field("init_zero", "initZero", "boolean", False,
           "start from all-zero weights and biases", flag="--init-zero"),
     Field("hide_text", "hideText", "boolean", False, "hide the page's explanations (display)"),
+    # actlab only: a user's CSV dataset (actlab.data; set by --data, --no-scale)
+    Field("data", "data", "hash", None, "the CSV dataset's content hash (none: generated data)",
+          url_note="an unreadable hash keeps the generated dataset"),
+    Field("data_path", "dataPath", "path", None, "where the CSV file was loaded from"),
+    Field("data_scale", "dataScale", "boolean", True,
+          "CSV inputs scaled column by column into [-6, 6]"),
+    Field("data_columns", "dataColumns", "names", (), "the CSV's input columns, in order"),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
