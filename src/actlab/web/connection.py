@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,6 +34,19 @@ DEFAULT_SPEED = 60.0
 #: Share of a frame's time (at ``min_frame_rate``) that training always gets, however slow
 #: frames are to build: on a busy machine the requested speed wins over the frame rate.
 MIN_TRAIN_SHARE = 0.5
+
+
+def request_id() -> str:
+    """A short random id naming one failure in the server's log and in the page."""
+    return uuid.uuid4().hex[:10]
+
+
+def internal_error(context: str) -> str:
+    """Log the exception being handled with a fresh id; the text the client gets."""
+    rid = request_id()
+    log.exception("internal error (id %s) while %s", rid, context)
+    return f"internal error (id {rid})"
+
 
 
 class Connection:
@@ -87,22 +101,26 @@ class Connection:
         except ActlabError as exc:
             await self._error(f"cannot open this page's URL: {exc}", "load")
             return
+        except Exception:  # the default run still opens
+            await self._error(internal_error("opening the page's URL"), "load")
+            return
         for notice in outcome.notices:
             await self._send({"type": "notice", "message": notice})
 
     async def _handle(self, text: str | None, data: bytes | None) -> None:
-        kind = None
+        kind, fields = None, None
         try:
             msg = parse_message(text if text is not None else data, self.limits)
             kind = msg.type
+            if kind == "set":
+                fields = sorted(msg.args["changes"])
             await self._dispatch(msg)
         except ActlabError as exc:
-            await self._error(str(exc), kind)
+            await self._error(str(exc), kind, fields)
         except WebSocketDisconnect:
             raise
-        except Exception as exc:  # the session must survive whatever a message does
-            log.exception("error while handling a %s message", kind)
-            await self._error(f"internal error: {type(exc).__name__}: {exc}", kind)
+        except Exception:  # the session must survive whatever a message does
+            await self._error(internal_error(f"handling a {kind} message"), kind, fields)
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "ack":
@@ -183,10 +201,9 @@ class Connection:
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - tick)))
         except WebSocketDisconnect:
             self.playing = False
-        except Exception as exc:
+        except Exception:
             self.playing = False
-            log.exception("training loop failed")
-            await self._error(f"training stopped: {type(exc).__name__}: {exc}", "play")
+            await self._error(f"training stopped: {internal_error('training')}", "play")
 
     def _epochs_this_frame(self, backlog: float) -> int:
         """The backlog, cut to what fits beside a frame at ``min_frame_rate``."""
@@ -240,8 +257,14 @@ class Connection:
     async def _send_status(self) -> None:
         await self._send({"type": "status", "playing": self.playing, "speed": self.speed})
 
-    async def _error(self, message: str, request: str | None) -> None:
-        await self._send({"type": "error", "message": message, "request": request})
+    async def _error(
+        self, message: str, request: str | None, fields: list[str] | None = None
+    ) -> None:
+        """An error for the page: ``request`` is the message type that failed and
+        ``fields`` the config fields it tried to set (the page shows the error there)."""
+        await self._send(
+            {"type": "error", "message": message, "request": request, "fields": fields}
+        )
 
     async def _send(self, payload: dict[str, Any], encode: bool = False) -> None:
         dump: Callable[[], str] = lambda: json.dumps(payload, allow_nan=False)  # noqa: E731

@@ -83,14 +83,25 @@ def _reject_constant(name: str) -> Any:
 
 # ---------------------------------------------------------------------------- checks
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range (JSON allows 10**400)
+        return False
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: short, and printable whatever the page sent."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _number(where: str, value: Any, lo: float | None = None, hi: float | None = None) -> float:
     if not _is_number(value):
-        raise ProtocolError(f"{where} must be a finite number, got {value!r}")
+        raise ProtocolError(f"{where} must be a finite number, got {_shown(value)}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ProtocolError(f"{where} must be between {lo:g} and {hi:g}, got {value!r}")
+        raise ProtocolError(f"{where} must be between {lo:g} and {hi:g}, got {_shown(value)}")
     return float(value)
 
 
@@ -98,9 +109,9 @@ def _integer(where: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ProtocolError(f"{where} must be a whole number, got {value!r}")
+        raise ProtocolError(f"{where} must be a whole number, got {_shown(value)}")
     if not lo <= value <= hi:
-        raise ProtocolError(f"{where} must be between {lo} and {hi}, got {value}")
+        raise ProtocolError(f"{where} must be between {lo} and {hi}, got {_shown(value)}")
     return value
 
 
@@ -111,12 +122,16 @@ def _string(where: str, value: Any, max_chars: int = _NAME_CHARS, empty: bool = 
         raise ProtocolError(f"{where} is too long (limit {max_chars} characters)")
     if not value and not empty:
         raise ProtocolError(f"{where} must not be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800"
+        raise ProtocolError(f"{where} is not valid Unicode text") from None
     return value
 
 
 def _boolean(where: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ProtocolError(f"{where} must be true or false, got {value!r}")
+        raise ProtocolError(f"{where} must be true or false, got {_shown(value)}")
     return value
 
 
@@ -160,7 +175,7 @@ def _features(where: str, value: Any, limits: Limits) -> tuple[str, ...]:
 
 def _regularization(where: str, value: Any, limits: Limits) -> str | None:
     if value not in (None, "L1", "L2"):
-        raise ProtocolError(f"{where} must be null, 'L1' or 'L2', got {value!r}")
+        raise ProtocolError(f"{where} must be null, 'L1' or 'L2', got {_shown(value)}")
     return value
 
 
