@@ -15,6 +15,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 import numpy as np
@@ -284,8 +285,6 @@ def test_session_starts_with_a_config_and_a_frame(client: TestClient) -> None:
 
 
 def test_the_page_url_opens_with_the_session(client: TestClient) -> None:
-    from urllib.parse import quote
-
     cfg = PlaygroundConfig.from_url(RELU_URL)
     with client.websocket_connect(f"/ws?url={quote(cfg.to_hash())}") as ws:
         page = Page(ws)
@@ -391,20 +390,79 @@ def test_play_trains_until_paused(client: TestClient) -> None:
     assert page.losses[0]["test"][-1] < page.losses[0]["test"][0]
 
 
-def test_display_only_changes_keep_the_run(client: TestClient) -> None:
+def _hash_keys(hash_: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in hash_.split("&"))
+
+
+def test_controls_behave_as_the_playground_and_the_url_replays_them(client: TestClient) -> None:
     with connect(client) as ws:
         page = Page(ws)
         page.open()
         page.send(type="step", epochs=3)
         page.until("frame")
+        # display-only: the run goes on, and only the new losses travel (no history)
         page.send(type="set", changes={"discretize": True, "show_test_data": True})
-        config = page.until("config")
-        frame = page.until("frame")
+        config, frame = page.until("config"), page.until("frame")
         assert not config["rebuilt"] and "discretize=true" in config["hash"]
-        assert frame["epoch"] == 3
-        page.send(type="set", changes={"learning_rate": 0.1})
+        assert frame["epoch"] == 3 and frame["loss_start"] == 4
+        # the learning rate applies live, without a reset (playground.ts)
+        page.send(type="set", changes={"learning_rate": 0.3})
         config = page.until("config")
-        assert config["rebuilt"] and page.until("frame")["epoch"] == 0
+        assert not config["rebuilt"] and page.until("frame")["epoch"] == 3
+        assert config["config"]["learning_rate"] == 0.3
+        page.send(type="step", epochs=4)
+        page.until("frame", lambda f: f["epoch"] == 7)
+        # Regenerate: a new seed's data, the same network, training goes on
+        seed = config["config"]["seed"]
+        page.send(type="regenerate")
+        config = page.until("config")
+        assert not config["rebuilt"] and config["config"]["seed"] != seed
+        assert page.until("frame")["epoch"] == 7
+        page.send(type="step", epochs=2)
+        page.until("frame", lambda f: f["epoch"] == 9)
+        hash_ = config["hash"]
+        keys = _hash_keys(hash_)
+        assert keys["learningRate"] == "0.03" and keys["seed"] == seed
+        assert keys["actlabLog"] == f"3:learningRate:0.3,7:seed:{config['config']['seed']}"
+        losses = page.losses[0]
+    # the URL replays the same run: the same losses, epoch for epoch
+    cfg = PlaygroundConfig.from_url(hash_.split("&actlab")[0])
+    direct = Trainer([cfg], backend=BACKEND)
+    direct.step(3)
+    direct.set_learning_rate(0, 0.3)
+    direct.step(4)
+    direct.set_data(0, config["config"]["seed"])
+    direct.step(2)
+    assert losses["train"] == direct.train_loss[0].tolist()
+    with client.websocket_connect(f"/ws?url={quote(hash_)}") as ws:
+        replay = Page(ws)
+        replay.open()
+        replay.send(type="step", epochs=9)
+        last = replay.until("frame", lambda f: f["epoch"] == 9)
+        assert replay.losses[0] == losses and not replay.errors
+        # Reset: epoch 0, new initial weights, kept in the URL
+        replay.send(type="reset")
+        reset = replay.until("config")
+        first = replay.until("frame")
+        assert reset["rebuilt"] and first["epoch"] == 0
+        assert "actlabLog" not in reset["hash"] and "actlabWeights" in reset["hash"]
+        assert first["runs"][0]["train_loss"] != losses["train"][0]
+        assert reset["config"]["learning_rate"] == 0.3  # the settings in force stay
+        # another network change keeps the data seed; a data change draws a new seed
+        replay.send(type="set", changes={"activation": "relu"})
+        relu = replay.until("config")
+        assert relu["config"]["seed"] == reset["config"]["seed"]
+        assert _hash_keys(relu["hash"])["actlabWeights"] != _hash_keys(reset["hash"])[
+            "actlabWeights"]
+        replay.send(type="set", changes={"noise": 10})
+        noisy = replay.until("config")
+        assert noisy["config"]["seed"] != relu["config"]["seed"]
+        assert "actlab" not in noisy["hash"]
+    assert last["runs"][0]["train_loss"] == losses["train"][9]
+    with client.websocket_connect(f"/ws?url={quote(reset['hash'])}") as ws:
+        again = Page(ws)
+        again.open()
+        assert again.losses[0]["train"] == [first["runs"][0]["train_loss"]]
 
 
 def test_compare_trains_activations_in_lockstep_on_the_same_data(client: TestClient) -> None:

@@ -66,6 +66,7 @@ class Connection:
         self._player: asyncio.Task[None] | None = None
         self._epoch_seconds = 0.0  # running estimates of one epoch's and one frame's cost
         self._frame_seconds = 0.0
+        self._layout_sent = -1  # the session's layout_version the page has
 
     # ------------------------------------------------------------------ main loop
     async def serve(self, url: str = "") -> None:
@@ -194,7 +195,10 @@ class Connection:
                     await self._train(epochs)
                 if self.sent - self.acked < self.limits.max_frames_in_flight:
                     async with self._engine:
-                        await self._send_frame_locked()
+                        if self._session.layout_version != self._layout_sent:
+                            await self._send_layout_locked(False)  # a logged change
+                        else:
+                            await self._send_frame_locked()
                 if not self.playing:
                     await self._send_status()
                     break
@@ -241,10 +245,11 @@ class Connection:
             await self._send_layout_locked(rebuilt)
 
     async def _send_layout_locked(self, rebuilt: bool) -> None:
+        self._layout_sent = self._session.layout_version
         layout = await asyncio.to_thread(self._session.describe)
         layout["rebuilt"] = rebuilt
         await self._send(layout)
-        await self._send_frame_locked(full_history=True)
+        await self._send_frame_locked(full_history=rebuilt)
 
     async def _send_frame_locked(self, full_history: bool = False) -> None:
         frame, seconds = await _timed(self._session.frame, full_history)
