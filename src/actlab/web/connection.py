@@ -16,6 +16,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -34,6 +35,8 @@ DEFAULT_SPEED = 60.0
 #: Share of a frame's time (at ``min_frame_rate``) that training always gets, however slow
 #: frames are to build: on a busy machine the requested speed wins over the frame rate.
 MIN_TRAIN_SHARE = 0.5
+#: Seconds over which the achieved training speed is measured.
+RATE_WINDOW = 1.0
 
 
 def request_id() -> str:
@@ -67,6 +70,7 @@ class Connection:
         self._epoch_seconds = 0.0  # running estimates of one epoch's and one frame's cost
         self._frame_seconds = 0.0
         self._layout_sent = -1  # the session's layout_version the page has
+        self._rate: deque[tuple[float, int]] = deque()  # (time, epoch) while playing
 
     # ------------------------------------------------------------------ main loop
     async def serve(self, url: str = "") -> None:
@@ -143,6 +147,7 @@ class Connection:
         await self._apply(msg)
 
     async def _apply(self, msg: Message) -> None:
+        was_playing = self.playing
         async with self._engine:
             outcome = await asyncio.to_thread(self._session.apply, msg.type, msg.args)
             if outcome.rebuilt:
@@ -158,6 +163,8 @@ class Connection:
                 await self._send_frame_locked()
         if outcome.rebuilt:
             await self._stop_playing()
+            if was_playing:
+                await self._send_status()
 
     # ------------------------------------------------------------------ playing
     async def _start_playing(self) -> None:
@@ -171,6 +178,7 @@ class Connection:
             return
         await self._stop_playing()  # a finishing player task
         self.playing = True
+        self._rate.clear()
         self._player = asyncio.create_task(self._play())
         await self._send_status()
 
@@ -257,7 +265,20 @@ class Connection:
         self.sent += 1
         frame["frame"] = self.sent
         frame["playing"] = self.playing
+        frame["achieved"] = self._achieved(frame["epoch"]) if self.playing else None
         await self._send(frame, encode=True)
+
+    def _achieved(self, epoch: int) -> float | None:
+        """Epochs per second trained over about the last second of playing."""
+        now = time.perf_counter()
+        samples = self._rate
+        if samples and epoch < samples[-1][1]:
+            samples.clear()
+        samples.append((now, epoch))
+        while len(samples) > 2 and now - samples[1][0] >= RATE_WINDOW:
+            samples.popleft()
+        (t0, e0), (t1, e1) = samples[0], samples[-1]
+        return round((e1 - e0) / (t1 - t0), 1) if t1 - t0 >= 0.25 else None
 
     async def _send_status(self) -> None:
         await self._send({"type": "status", "playing": self.playing, "speed": self.speed})

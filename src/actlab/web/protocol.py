@@ -19,6 +19,9 @@ speed      ``{"epochs_per_second": number}``
 compare    ``{"activations": [name, ...]}`` — extra activations trained alongside
 focus      ``{"run": int}`` — which run the network diagram and heatmap show
 inspect    ``{"node": [layer, index] | null}`` — show one neuron in the big heatmap
+edit       ``{"layer": int, "node": int, "input": int | null, "value": number}`` — set
+           one weight (the link from ``input`` of layer ``layer`` to ``node`` of the next)
+           or, with ``input`` null, the bias of ``node`` in layer ``layer + 1``
 export     ask for the runs' JSON (as ``actlab train --json`` prints it)
 ack        ``{"frame": int}`` — the page has drawn that frame
 ========== ===================================================================
@@ -257,6 +260,20 @@ def _parse_inspect(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"node": (layer, index)}
 
 
+#: Largest weight or bias a page may type in (the colour scale saturates at 1).
+MAX_EDIT = 1e3
+
+
+def _parse_edit(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    top = max(limits.max_neurons, len(FEATURE_IDS))
+    layer = _integer("edit: layer", data.get("layer"), 0, limits.max_hidden_layers)
+    node = _integer("edit: node", data.get("node"), 0, top - 1)
+    source = data.get("input")
+    source = None if source is None else _integer("edit: input", source, 0, top - 1)
+    value = _number("edit: value", data.get("value"), -MAX_EDIT, MAX_EDIT)
+    return {"layer": layer, "node": node, "input": source, "value": value}
+
+
 def _parse_ack(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"frame": _integer("ack: frame", data.get("frame"), 0, 2**53)}
 
@@ -274,6 +291,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], Limits], dict[str, Any]]] = {
     "focus": _parse_focus,
     "inspect": _parse_inspect,
     "export": _no_args,
+    "edit": _parse_edit,
     "ack": _parse_ack,
 }
 _ARGUMENTS: dict[str, set[str]] = {
@@ -285,6 +303,7 @@ _ARGUMENTS: dict[str, set[str]] = {
     "focus": {"run"},
     "inspect": {"node"},
     "ack": {"frame"},
+    "edit": {"layer", "node", "input", "value"},
 }
 for _kind in _PARSERS:
     _ARGUMENTS.setdefault(_kind, set())

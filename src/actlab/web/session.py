@@ -11,6 +11,7 @@ and seed, hence the same data and the same initial weights, epochs in lockstep.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ MAX_LOG = 200
 #: paused session's work stops.
 SLICE_EPOCHS = 1_000_000
 _SAFE = ",:.+-_~!*'()/;@$"
+_EDIT_KEY = re.compile(r"(w|b)(\d{1,3})_(\d{1,3})(?:_(\d{1,3}))?")
 
 
 def split_actlab_keys(url: str) -> tuple[str, str | None, list[Event]]:
@@ -97,11 +99,16 @@ def _parse_log(text: str) -> list[Event]:
                 events.append(Event(int(epoch), "learning_rate", rate))
             elif key == "seed" and 0 < len(value) <= 100 and value.isprintable():
                 events.append(Event(int(epoch), "seed", value))
+            elif (match := _EDIT_KEY.fullmatch(key)) and (match[1] == "w") == bool(match[4]):
+                number = float(value)
+                if not abs(number) <= 1e3:
+                    raise ValueError
+                events.append(Event(int(epoch), key, number))
             else:
                 raise ValueError
         except (ValueError, ActlabError):
             warnings.warn(f"ignoring {LOG_KEY} entry {item!r}: expected EPOCH:learningRate:"
-                          "NUMBER or EPOCH:seed:TEXT", stacklevel=2)
+                          "NUMBER, EPOCH:seed:TEXT or EPOCH:wL_N_I|bL_N:NUMBER", stacklevel=2)
     return events
 
 
@@ -119,13 +126,25 @@ class Event:
     """A live change during a run: after ``epoch`` epochs, ``field`` became ``value``."""
 
     epoch: int
-    field: str  # "learning_rate" or "seed" (Regenerate: new data, same network)
+    #: "learning_rate", "seed" (Regenerate: new data, same network), "wL_N_I" (the weight
+    #: from node I of layer L to node N of layer L + 1) or "bL_N" (a bias, as ``edit``)
+    field: str
     value: Any
 
     def to_text(self) -> str:
-        key = "learningRate" if self.field == "learning_rate" else "seed"
-        value = js_number(self.value) if self.field == "learning_rate" else self.value
-        return f"{self.epoch}:{key}:{value}"
+        if self.field == "seed":
+            return f"{self.epoch}:seed:{self.value}"
+        key = "learningRate" if self.field == "learning_rate" else self.field
+        return f"{self.epoch}:{key}:{js_number(self.value)}"
+
+    @property
+    def target(self) -> tuple[int, int, int | None] | None:
+        """``(layer, node, input)`` of a weight (input None: a bias), else None."""
+        match = _EDIT_KEY.fullmatch(self.field)
+        if match is None:
+            return None
+        layer, node, source = match.group(2, 3, 4)
+        return int(layer), int(node), None if source is None else int(source)
 
 
 class Session:
@@ -175,6 +194,11 @@ class Session:
         page load of ``weights_seed`` (default: ``start.seed``), ``log`` to replay; on error
         nothing changes."""
         self._check_limits(start)
+        bad = [e for e in log if e.target is not None and not _fits(e.target, start.layer_sizes)]
+        for event in bad:
+            warnings.warn(f"ignoring {LOG_KEY} entry {event.to_text()!r}: no such weight in "
+                          f"layers {list(start.layer_sizes)}", stacklevel=2)
+        log = [e for e in log if e not in bad]
         configs = _run_configs(start, extras)
         trainers = [Trainer([c], backend=self.backend) for c in configs]
         if weights_seed is not None and weights_seed != start.seed:
@@ -225,6 +249,21 @@ class Session:
             self._applied += 1
 
     def _enact(self, event: Event) -> None:
+        target = event.target
+        if target is not None:  # a weight or bias typed in, in every run
+            layer, node, source = target
+            sizes = self.config.layer_sizes
+            if not _fits(target, sizes):
+                raise ProtocolError(
+                    f"edit: no {'link' if source is not None else 'bias'} there in layers "
+                    f"{list(sizes)}"
+                )
+            for trainer in self.trainers:
+                if source is None:
+                    trainer.biases[layer][0, node] = event.value
+                else:
+                    trainer.weights[layer][0, node, source] = event.value
+            return
         for trainer in self.trainers:
             if event.field == "learning_rate":
                 trainer.set_learning_rate(0, event.value)
@@ -239,7 +278,7 @@ class Session:
         epoch = self.epoch
         del self.log[self._applied:]
         self.log = [e for e in self.log if not (e.epoch == epoch and e.field == field_name)]
-        if epoch == 0:
+        if epoch == 0 and field_name in ("learning_rate", "seed"):
             if field_name == "seed" and self.weights_seed is None:
                 self.weights_seed = self.start.seed  # the weights stay those of the old seed
             self.start = self.start.replace(**{field_name: value})
@@ -282,6 +321,14 @@ class Session:
             return Outcome()
         if kind == "export":
             return Outcome(reply={"type": "export", "runs": self.export()})
+        if kind == "edit":
+            kind_ = "b" if args["input"] is None else "w"
+            key = f"{kind_}{args['layer']}_{args['node']}"
+            if args["input"] is not None:
+                key += f"_{args['input']}"
+            self._enact(Event(self.epoch, key, args["value"]))  # checks the indices
+            self._live(key, args["value"])
+            return Outcome()
         raise ProtocolError(f"{kind}: not a session command")
 
     def _load(self, url: str) -> Outcome:
@@ -389,6 +436,9 @@ class Session:
             "config": json_safe(_fields(config)),
             "layer_sizes": list(config.layer_sizes),
             "beyond_playground": config.exceeds_ui(),
+            "hidden": sorted(k[: -len("_hide")] for k, v in config.extra
+                             if k.endswith("_hide") and v == "true"),
+            "hide_text": config.hide_text,
             "runs": runs,
             "focus": self.focus,
             "features": list(FEATURES),
@@ -466,6 +516,14 @@ class Session:
                 }
             )
         return {"layers": layers}
+
+
+def _fits(target: tuple[int, int, int | None], sizes: tuple[int, ...]) -> bool:
+    """Whether a weight/bias ``(layer, node, input)`` exists in a network of ``sizes``."""
+    layer, node, source = target
+    return layer + 1 < len(sizes) and node < sizes[layer + 1] and (
+        source is None or source < sizes[layer]
+    )
 
 
 def _run_configs(config: PlaygroundConfig, extras: list[str]) -> list[PlaygroundConfig]:
