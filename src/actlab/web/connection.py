@@ -157,7 +157,7 @@ class Connection:
             if outcome.reply is not None:
                 await self._send(outcome.reply)
                 return
-            if msg.type in ("set", "load", "reset", "regenerate", "compare"):
+            if msg.type in ("set", "load", "reset", "regenerate", "compare", "edit"):
                 await self._send_layout_locked(outcome.rebuilt)
             else:
                 await self._send_frame_locked()
@@ -220,6 +220,8 @@ class Connection:
     def _epochs_this_frame(self, backlog: float) -> int:
         """The backlog, cut to what fits beside a frame at ``min_frame_rate``."""
         epochs = int(backlog)
+        if self._epoch_seconds == 0:  # measure one epoch's cost before training more
+            return min(epochs, 1)
         if self._epoch_seconds > 0:
             frame = 1.0 / self.limits.min_frame_rate
             budget = max(frame - self._frame_seconds, MIN_TRAIN_SHARE * frame)

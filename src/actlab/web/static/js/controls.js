@@ -166,6 +166,7 @@ const ERROR_PLACES = {
 function errorHost(id) {
   const control = $(id);
   if (!control) return null;
+  if (id === "activation-params") return control;
   return control.closest(".control, .slider, .url-row, .compare-add, .checkboxes, .activation-panel, .network-column, .column") || control.parentElement;
 }
 
@@ -184,6 +185,7 @@ export function showInlineError(fields, request, message) {
     }
     box.dataset.for = id;
     box.textContent = message;
+    box.scrollIntoView({ block: "nearest" });
   }
 }
 

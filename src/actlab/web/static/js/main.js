@@ -125,13 +125,13 @@ function handle(msg) {
     case "error":
       stats.errors.push(msg.message);
       setStatus(msg.message, "error");
-      showInlineError(msg.fields, msg.request, msg.message);
       if (state.config) { // put the rejected value back as it was
         showConfig(state.config, state.speed);
         const cfg = state.config;
         pickers.select(cfg.problem, cfg.problem === "classification" ? cfg.dataset : cfg.reg_dataset);
         if (state.runs.length) showActivation(state.runs);
       }
+      showInlineError(msg.fields, msg.request, msg.message);
       break;
     case "notice":
       stats.notices.push(msg.message);
@@ -380,7 +380,10 @@ function bindEditor() {
     send({ type: "edit", ...editing, value });
     closeEditor();
   });
-  input.addEventListener("blur", () => setTimeout(closeEditor, 150));
+  input.addEventListener("blur", () => {
+    const was = editing;
+    setTimeout(() => { if (editing === was) closeEditor(); }, 150);
+  });
 }
 
 // ------------------------------------------------------------------ page chrome
@@ -439,6 +442,7 @@ function bindPage() {
   });
   document.addEventListener("keydown", (e) => {
     const t = e.target;
+    if (e.defaultPrevented) return; // a focused control used the key
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLButtonElement) return;
     if (e.key === " ") { e.preventDefault(); $("play-pause-button").click(); }
   });
