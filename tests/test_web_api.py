@@ -15,8 +15,8 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pytest

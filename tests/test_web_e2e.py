@@ -264,7 +264,8 @@ def test_teaching_hidden_controls_classroom_link_and_editing_a_weight(
     page.wait_for_function(
         """() => {
           const l = window.actlab.state.latest.network.layers;
-          const f32 = (b) => new Float32Array(Uint8Array.from(atob(b), c => c.charCodeAt(0)).buffer);
+          const f32 = (b) =>
+            new Float32Array(Uint8Array.from(atob(b), c => c.charCodeAt(0)).buffer);
           return f32(l[0].weights)[0] === 0.5 && f32(l[1].biases)[1] === -0.25;
         }""")
 
