@@ -49,3 +49,15 @@ def require_golden() -> Path:
     if not (GOLDEN / "golden" / "index.json").exists():
         _missing(f"golden data at {GOLDEN}")
     return GOLDEN
+
+
+def require_mount():
+    """A function ``mount(path, *options)`` that mounts a small tmpfs (root only), and
+    unmounts it at the end; skip locally / fail in CI where mounting is impossible."""
+    import subprocess
+
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        _missing("root and mount(8) (for read-only / full-disk cases)")
+    return lambda path, *options: subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", ",".join(("size=256k", *options)), "tmpfs", str(path)],
+        check=True, capture_output=True)

@@ -65,7 +65,7 @@ def test_plot_errors_are_one_line_and_write_nothing(tmp_path, capsys, argv, mess
 def test_plot_bad_suffix_writes_nothing(tmp_path, capsys):
     code, _, err = run(capsys, "plot", "relu", "--out", str(tmp_path / "fig.pdf"))
     assert code == 2
-    assert err.startswith("actlab plot: error: output file must end in .png or .svg")
+    assert err.startswith("actlab plot: error: --out must end in .png or .svg")
     assert list(tmp_path.iterdir()) == []
 
 

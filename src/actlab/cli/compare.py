@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
 
 from actlab.cli.common import (
     LIMIT_NAMES,
@@ -49,20 +47,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _check_json(path: str | None) -> None:
-    if path is None:
-        return
-    target = Path(path)
-    if target.suffix.lower() != ".json":
-        raise ActlabError(f"--json must end in .json, got {path!r}")
-    if not target.parent.is_dir():
-        raise ActlabError(f"directory {str(target.parent)!r} does not exist")
-
-
 def run(args: argparse.Namespace) -> int:
     from actlab.experiments.compare import compare, format_table, parse_activations, seed_strings
     from actlab.experiments.progress import ProgressLine
-    from actlab.plots import check_output_path
+    from actlab.outputs import Outputs, check_output
+    from actlab.plots import FORMATS
 
     choices = parse_activations(args.activations)
     if args.seed_list is not None:
@@ -80,11 +69,10 @@ def run(args: argparse.Namespace) -> int:
                           "used (give --seed-list SEED for one seed)")
     fields.check_limits(seeds=len(seeds), epochs=args.epochs, enabled=not args.no_limits,
                         names=LIMIT_NAMES)
-    _check_json(args.json)
-    if args.plot is not None:
-        check_output_path(args.plot)
-        if not Path(args.plot).parent.is_dir():
-            raise ActlabError(f"directory {str(Path(args.plot).parent)!r} does not exist")
+    json_path = None if args.json is None else check_output(
+        args.json, what="--json", suffixes=(".json",))
+    plot_path = None if args.plot is None else check_output(
+        args.plot, what="--plot", suffixes=FORMATS)
     base = config_from_args(args)
     describe_data(base, sys.stdout)
 
@@ -95,6 +83,13 @@ def run(args: argparse.Namespace) -> int:
                      progress=progress, backend=args.backend, limits=not args.no_limits)
     if progress is not None:
         progress.close()
+    with Outputs() as out:  # written before printing: a closed pipe cannot lose them
+        if json_path is not None:
+            out.write_text(json_path, json.dumps(result.to_dict(), indent=1) + "\n")
+        if plot_path is not None:
+            from actlab.plots.experiments import comparison_figure
+
+            out.save_figure(comparison_figure(result), plot_path)
     print(format_table(result))
     for label in result.activations:
         n_div = int((result.diverged_at[label] >= 0).sum())
@@ -105,13 +100,4 @@ def run(args: argparse.Namespace) -> int:
         r = result.median_run(choice.label)
         where = "" if choice.on_playground else " (the playground page lacks this activation)"
         print(f"median {choice.label} run: {r.url}{where}")
-    if args.json:
-        tmp = Path(args.json).with_name(f".{Path(args.json).name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
-        os.replace(tmp, args.json)
-    if args.plot:
-        from actlab.plots import save_figure
-        from actlab.plots.experiments import comparison_figure
-
-        save_figure(comparison_figure(result), args.plot)
     return 0

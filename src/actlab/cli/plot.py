@@ -58,6 +58,8 @@ def resolve(names: list[str], param_items: list[str]) -> list[Activation]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from actlab.outputs import Outputs, check_output, check_output_dir
+    from actlab.plots import FORMATS
     from actlab.plots import activations as plots
 
     if SEED in args.names:
@@ -66,13 +68,19 @@ def run(args: argparse.Namespace) -> int:
                  ("--ylim", args.ylim)) if given]  # fmt: skip
         if extra:
             raise ActlabError(f"'plot {SEED}' draws the lesson's figures; it takes no {extra[0]}")
-        for path in plots.plot_seed_figures(args.out):
+        folder = check_output_dir(args.out, what="--out")
+        with Outputs() as out:  # both figures, or neither
+            for name, fig in zip(plots.SEED_FIGURES, plots.seed_figures(), strict=True):
+                out.save_figure(fig, folder / name)
+        for path in out.paths:
             print(path)
         return 0
     acts = resolve(args.names, args.param)
-    out = plots.check_output_path(args.out)  # validate before drawing or writing
+    target = check_output(args.out, what="--out", suffixes=FORMATS)  # before drawing
     fig = plots.plot_activations(
         acts, derivative=args.derivative, xlim=args.xlim or (-5.0, 5.0), ylim=args.ylim
     )
-    print(plots.save_figure(fig, out))
+    with Outputs() as out:
+        out.save_figure(fig, target)
+    print(target)
     return 0

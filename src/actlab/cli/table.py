@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from actlab import activations
 from actlab.cli.plot import add_param_option, resolve
@@ -35,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     acts = resolve(args.names or activations.names(), args.param)
     rows = properties.measure_all(acts, timing=not args.no_timing)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        from actlab.outputs import json_text
+
+        print(json_text(rows, indent=2))
     else:
         print(properties.format_table(rows))
     return 0

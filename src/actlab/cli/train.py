@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from actlab.cli.common import (  # noqa: F401 (config_from_args: re-exported)
     LIMIT_NAMES,
@@ -39,31 +38,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _check_output(path: str | None, suffixes: tuple[str, ...], what: str) -> None:
-    if path is None or path == "-":
-        return
-    target = Path(path)
-    if target.suffix.lower() not in suffixes:
-        raise ActlabError(f"{what} must end in {' or '.join(suffixes)}, got {path!r}")
-    if not target.parent.exists():
-        raise ActlabError(f"directory {str(target.parent)!r} does not exist")
-
-
 def run(args: argparse.Namespace) -> int:
+    from actlab.outputs import Outputs, check_output
     from actlab.playground import Trainer, fields
 
     if args.epochs < 0:
         raise ActlabError(f"--epochs must be >= 0, got {args.epochs}")
     fields.check_limits(epochs=args.epochs, enabled=not args.no_limits, names=LIMIT_NAMES)
-    _check_output(args.json, (".json",), "--json")
-    _check_output(args.plot, FORMATS, "--plot")
+    json_path = None if args.json in (None, "-") else check_output(
+        args.json, what="--json", suffixes=(".json",))
+    plot_path = None if args.plot is None else check_output(
+        args.plot, what="--plot", suffixes=FORMATS)
     cfg = config_from_args(args)
+    fields.check_limits(shapes=[cfg.network_shape], enabled=not args.no_limits,
+                        names=LIMIT_NAMES)
     for note in cfg.exceeds_ui():
         print(f"note: the playground's page cannot show this run: {note}", file=sys.stderr)
     describe_data(cfg, sys.stderr if args.json == "-" else sys.stdout)
-
-    fields.check_limits(shapes=[cfg.network_shape], enabled=not args.no_limits,
-                        names=LIMIT_NAMES)
     trainer = Trainer([cfg], backend=args.backend, limits=not args.no_limits)
     started = time.perf_counter()
     show = not args.quiet and args.json != "-"
@@ -84,30 +75,24 @@ def run(args: argparse.Namespace) -> int:
     if show and sys.stderr.isatty():
         sys.stderr.write("\n")
     result = trainer.result(0)
-    out = sys.stderr if args.json == "-" else sys.stdout  # keep JSON on stdout pure
+    with Outputs() as out:  # both files appear, or neither
+        if json_path is not None:
+            out.write_text(json_path, json.dumps(result.to_dict(), indent=1) + "\n")
+        if plot_path is not None:
+            from actlab.plots.playground import run_figure
+
+            out.save_figure(run_figure(trainer), plot_path)
+    report = sys.stderr if args.json == "-" else sys.stdout  # keep JSON on stdout pure
     if result.diverged_at is not None:
         print(f"diverged at epoch {result.diverged_at}: loss became NaN/inf "
-              f"(last finite train loss {result.last_finite_loss})", file=out)
-    elif args.json != "-":
+              f"(last finite train loss {result.last_finite_loss})", file=report)
+    elif result.divergence is not None:
+        print(f"diverged: {result.divergence}", file=report)
+    if args.json != "-" and result.diverged_at is None:
         print(f"epoch {result.epochs}: train loss {result.train_loss[-1]:.6f}, "
               f"test loss {result.test_loss[-1]:.6f}")
     if args.json != "-":
         print(f"replay: {result.url}")
-    if args.json:
-        text = json.dumps(result.to_dict(), indent=1)
-        if args.json == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            _write_atomic(Path(args.json), text + "\n")
-    if args.plot:
-        from actlab.plots import save_figure
-        from actlab.plots.playground import run_figure
-
-        save_figure(run_figure(trainer), args.plot)
+    if args.json == "-":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")
     return 0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)

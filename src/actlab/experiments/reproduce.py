@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,7 +21,6 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from actlab.errors import ActlabError
 from actlab.experiments import claims as C
 from actlab.experiments.centring import CentringStudy, centring_study
 from actlab.experiments.compare import Comparison, compare, seed_strings
@@ -262,17 +259,11 @@ def evaluate(rep: Reproduction) -> list[C.Claim]:
 
 # ----------------------------------------------------------------------------- output
 def check_out_dir(out: str | Path) -> Path:
-    """The output folder, if usable (missing, or an existing folder); ActlabError if not."""
-    p = Path(out)
-    if p.exists() and not p.is_dir():
-        raise ActlabError(f"--out must be a folder, got the file {str(p)!r}")
-    for parent in p.resolve().parents:
-        if parent.exists():
-            if not parent.is_dir() or not os.access(parent, os.W_OK):
-                raise ActlabError(f"cannot create {str(p)!r}: {str(parent)!r} is not a "
-                                  "writable folder")
-            break
-    return p
+    """The output folder, if usable (missing but creatable, or a writable folder);
+    ActlabError naming the path and the reason if not."""
+    from actlab.outputs import check_output_dir
+
+    return check_output_dir(out, what="--out")
 
 
 def measurements(rep: Reproduction) -> dict[str, Any]:
@@ -308,47 +299,29 @@ def claims_document(rep: Reproduction) -> dict[str, Any]:
 
 
 def write(rep: Reproduction, out: str | Path, stream: TextIO | None = None) -> list[Path]:
-    """Write report.html, claims.json, measurements.json and figures/ into ``out``."""
+    """Write report.html, claims.json, measurements.json and figures/ into ``out``.
+
+    Only these files are replaced (anything else in ``out`` is left alone); each is staged
+    as a temporary file in its own folder and all are renamed together at the end
+    (:class:`actlab.outputs.Outputs`), so a failure leaves the previous report intact.
+    """
     from actlab.experiments.report import figures, render_html
+    from actlab.outputs import Outputs
 
     target = check_out_dir(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
-    try:
+    with Outputs() as staged:
         note("writing figures and report", stream or sys.stderr)
         start = time.perf_counter()
         figs = figures(rep)
-        (tmp / "figures").mkdir()
         for name, png in figs.items():
-            (tmp / "figures" / f"{name}.png").write_bytes(png)
+            staged.write_bytes(target / "figures" / f"{name}.png", png)
         rep.timings["figures and report"] = round(time.perf_counter() - start, 2)
-        (tmp / "claims.json").write_text(
-            json.dumps(claims_document(rep), indent=1, ensure_ascii=False) + "\n")
-        (tmp / "measurements.json").write_text(
-            json.dumps(measurements(rep), ensure_ascii=False) + "\n")
-        (tmp / "report.html").write_text(render_html(rep, figs), encoding="utf-8")
-        written = _move_into(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return written
-
-
-def _move_into(tmp: Path, target: Path) -> list[Path]:
-    """Move the finished files into ``target`` (a fresh rename when it does not exist)."""
-    names = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
-    if not target.exists():
-        os.replace(tmp, target)
-        tmp.mkdir()  # so the caller's cleanup finds a folder
-    else:
-        if (target / "figures").is_dir():
-            shutil.rmtree(target / "figures")
-        for rel in names:
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / rel, target / rel)
-    return [target / rel for rel in names]
+        staged.write_text(target / "claims.json",
+                          json.dumps(claims_document(rep), indent=1, ensure_ascii=False) + "\n")
+        staged.write_text(target / "measurements.json",
+                          json.dumps(measurements(rep), ensure_ascii=False) + "\n")
+        staged.write_text(target / "report.html", render_html(rep, figs))
+    return staged.paths
 
 
 def reproduce(out: str | Path, quick: bool = False, stream: TextIO | None = None,

@@ -38,6 +38,9 @@ from actlab.playground.rng import SeedRandom
 REG_NONE, REG_L1, REG_L2 = 0, 1, 2
 _REG_CODES = {None: REG_NONE, "L1": REG_L1, "L2": REG_L2}
 INIT_BIAS = 0.1
+#: A weight beyond this magnitude marks a run as diverged even while its loss stays finite
+#: (a tanh output keeps the loss bounded while weights grow to 1e299).
+WEIGHT_LIMIT = 1e6
 
 Progress = Callable[[int, int], None]
 
@@ -313,6 +316,10 @@ class RunResult:
     ``train_loss``/``test_loss`` have ``epochs + 1`` entries (index 0 = untrained).
     ``diverged_at`` is the first epoch whose loss was NaN/inf (None if none); the curves
     hold NaN after it and ``last_finite_loss`` is the train loss just before it.
+    ``exploded_at`` is the first epoch (as checked, at the end of each training call) at
+    which a weight's magnitude exceeded :data:`WEIGHT_LIMIT`. :attr:`divergence` says, in
+    words, why a run counts as diverged — NaN/inf loss, exploded weights, or (classification)
+    a final loss above the untrained loss — or None.
     """
 
     config: PlaygroundConfig
@@ -322,6 +329,20 @@ class RunResult:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     dead: list[np.ndarray] = field(default_factory=list)
+    exploded_at: int | None = None
+
+    @property
+    def divergence(self) -> str | None:
+        """Why this run diverged, in words, or None."""
+        if self.diverged_at is not None:
+            return f"loss became NaN/inf at epoch {self.diverged_at}"
+        if self.exploded_at is not None:
+            return (f"weights exceeded {WEIGHT_LIMIT:g} in magnitude by epoch "
+                    f"{self.exploded_at}")
+        first, last = self.train_loss[0], self.train_loss[-1]
+        if self.config.problem == "classification" and self.epochs > 0 and last > first:
+            return f"final train loss {last:.6g} is above the untrained loss {first:.6g}"
+        return None
 
     @property
     def url(self) -> str:
@@ -351,6 +372,8 @@ class RunResult:
             "train_loss": _json_floats(self.train_loss),
             "test_loss": _json_floats(self.test_loss),
             "diverged_at": self.diverged_at,
+            "exploded_at": self.exploded_at,
+            "divergence": self.divergence,
             "last_finite_loss": self.last_finite_loss,
             "final": {
                 "weights": [_json_floats(w) for w in self.weights],
@@ -438,6 +461,7 @@ class Trainer:
         self._loss = np.empty((2, len(configs), 64))
         self._epoch = -1
         self.diverged_at = np.full(len(configs), -1, dtype=np.int64)
+        self.exploded_at = np.full(len(configs), -1, dtype=np.int64)
         with np.errstate(all="ignore"):
             self._record(self._losses()[:, :, None])
 
@@ -497,6 +521,15 @@ class Trainer:
                     self.test_y, self.lr, self.reg_rate, self.reg_kind, self.batch_size, epochs,
                 )
         self._record(np.stack([train, test]))
+        self._check_weights()
+
+    def _check_weights(self) -> None:
+        """Mark networks whose weights exploded (checked after each training call)."""
+        with np.errstate(all="ignore"):
+            big = np.zeros(self.k, dtype=bool)
+            for w in self.state.weights:
+                big |= ~(np.abs(w) <= WEIGHT_LIMIT).reshape(self.k, -1).all(axis=1)
+        self.exploded_at = np.where((self.exploded_at < 0) & big, self._epoch, self.exploded_at)
 
     def run(self, epochs: int, progress: Progress | None = None, chunk: int = 50) -> None:
         """Train to ``epochs`` total, calling ``progress(done, total)`` every ``chunk``."""
@@ -566,6 +599,7 @@ class Trainer:
         """Network ``k``'s run so far."""
         k = whole_number("k", k, 0, self.k - 1)
         d = int(self.diverged_at[k])
+        x = int(self.exploded_at[k])
         return RunResult(
             config=self.configs[k],
             train_loss=self.train_loss[k].copy(),
@@ -574,6 +608,7 @@ class Trainer:
             weights=[w[k].copy() for w in self.state.weights],
             biases=[b[k].copy() for b in self.state.biases],
             dead=[m[k].copy() for m in self.state.dead],
+            exploded_at=None if x < 0 else x,
         )
 
     def results(self) -> list[RunResult]:
@@ -621,6 +656,7 @@ class Trainer:
             self.state.biases[layer][k] = b
         self._epoch = -1
         self.diverged_at[:] = -1
+        self.exploded_at[:] = -1
         with np.errstate(all="ignore"):
             self._record(self._losses()[:, :, None])
 

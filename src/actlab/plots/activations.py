@@ -79,9 +79,17 @@ def plot_seed_figures(out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ActlabError(f"--out must be a folder for 'plot seed', got the file {str(out)!r}")
-    figures = [sigmoid_vs_relu(), relu_vs_leaky_relu()]
-    out.mkdir(parents=True, exist_ok=True)
-    return [save_figure(f, out / n) for f, n in zip(figures, SEED_FIGURES, strict=True)]
+    from actlab.outputs import Outputs
+
+    with Outputs() as staged:  # both figures, or neither
+        for f, n in zip(seed_figures(), SEED_FIGURES, strict=True):
+            staged.save_figure(f, out / n)
+    return staged.paths
+
+
+def seed_figures() -> list[Figure]:
+    """The lesson's two figures, in the order of :data:`SEED_FIGURES`."""
+    return [sigmoid_vs_relu(), relu_vs_leaky_relu()]
 
 
 def _check_limits(lim: Sequence[float] | None, what: str) -> tuple[float, float] | None:
