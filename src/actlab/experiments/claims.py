@@ -155,8 +155,8 @@ def _paired(columns: Mapping[str, Sequence[PairedCase]], main: str) -> dict[str,
         "main": main,
         "verdicts": {col: {"verdict": v, "condition": cond} for col, (v, cond) in
                      verdicts.items()},
-        "outcomes": {c.case: {col: next(x.outcome if _undecidable(x) else "undecided"
-                                        for x in decided[col] if x.case == c.case)
+        "outcomes": {c.case: {col: next((x.outcome if _undecidable(x) else "undecided"
+                                         for x in decided[col] if x.case == c.case), "n/a")
                               for col in columns}
                      for c in decided[main]},
     }
@@ -560,7 +560,8 @@ def claim_dead_units_hurt(strata: Sequence[Mapping[str, Any]],
             "detail": f"never converged {dn}/{dc + dn} with stuck units vs {an}/{ac + an} "
                       f"without; Fisher p = {p:.3g} (Holm {pa:.3g})"})
     informative = [c for c in cases if c["outcome"] != "undecided"]
-    odds = cmh["odds_ratio"]
+    # the tables' odds ratio is that of *converging*; its inverse, of never converging
+    odds = 1.0 / cmh["odds_ratio"] if cmh["odds_ratio"] else math.inf
     if not informative:
         verdict = UNDECIDED
     elif cmh["p_value"] < S.ALPHA:
@@ -577,7 +578,7 @@ def claim_dead_units_hurt(strata: Sequence[Mapping[str, Any]],
                      "negative on every point outputs 0 and gets no gradient; runs with such "
                      "units are the runs that fail to converge.",
         scope="ReLU networks ([4, 2]) per (dataset, learning rate) stratum: whether a run "
-              "ends with at least one stuck hidden unit (|f′(z)| ≤ 1% of the activation's "
+              "ends with at least one stuck hidden unit (|f′(z)| < 1% of the activation's "
               "largest slope on every training point — for ReLU: output exactly 0), against "
               "whether it converged within the budget.",
         rule="Stratified by (dataset, learning rate) — pooling would confound them: "

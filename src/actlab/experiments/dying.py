@@ -9,7 +9,7 @@ dataset × seed we train the playground network and, every ``every`` epochs, cou
 * *negative* units: pre-activation < 0 for every training point (the unit works only in its
   negative regime: dead for ReLU, a small slope for Leaky ReLU, saturating for ELU).
 
-* *stuck* units — one definition for every activation: the unit's slope is at most
+* *stuck* units — one definition for every activation: the unit's slope is below
   :data:`STUCK_SLOPE` (1 %) of the activation's largest slope on every training point, so
   almost no gradient passes through it (for ReLU: exactly the dead units; Leaky ReLU 0.05
   keeps 5 % and is never stuck; a saturated Sigmoid or Tanh unit can be).
@@ -36,7 +36,7 @@ from actlab.playground import PlaygroundConfig, Trainer
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu:0.01", "leaky_relu:0.05", "elu")
 DEFAULT_LEARNING_RATES = (0.03, 0.1, 0.3, 1.0)
 DEFAULT_DATASETS = ("xor", "circle")
-#: A unit is stuck when |f′(z)| ≤ STUCK_SLOPE × max|f′| on every training point.
+#: A unit is stuck when |f′(z)| < STUCK_SLOPE × max|f′| on every training point.
 STUCK_SLOPE = 0.01
 
 
@@ -63,7 +63,7 @@ def hidden_unit_states(trainer: Trainer,
             dead += np.all(out == 0.0, axis=1).sum(axis=1)
             negative += np.all(z < 0.0, axis=1).sum(axis=1)
             d = np.abs(trainer.net.hidden.derivative(z))
-            stuck += np.all(d <= STUCK_SLOPE * top, axis=1).sum(axis=1)
+            stuck += np.all(d < STUCK_SLOPE * top, axis=1).sum(axis=1)
     return dead, negative, stuck
 
 
@@ -189,7 +189,7 @@ class DyingStudy:
             },
             "contingency": [self.contingency(a) for a in self.activations],
             "strata": {a: self.strata(a) for a in self.activations},
-            "stuck_definition": f"|f'(z)| <= {STUCK_SLOPE:g} x max|f'| on every training "
+            "stuck_definition": f"|f'(z)| < {STUCK_SLOPE:g} x max|f'| on every training "
                                 "point",
         }
 

@@ -321,7 +321,7 @@ def _dying_section(rep: Reproduction, figs: dict[str, bytes]) -> str:
 {", ".join(d.datasets)}, learning rates {", ".join(f"{r:g}" for r in d.learning_rates)},
 {len(d.seeds)} seeds, {d.epochs} epochs (the convergence budget). A hidden unit is
 <b>dead</b> when it outputs exactly 0 on every training point; <b>stuck</b> — one definition
-for every activation — when |f′(z)| ≤ {STUCK_SLOPE:g} × the activation's largest slope on
+for every activation — when |f′(z)| &lt; {STUCK_SLOPE:g} × the activation's largest slope on
 every training point (checked every {int(d.checkpoints[1] - d.checkpoints[0])} epochs).</p>
 {_img(figs["dying_units"], "dead units over epochs")}
 <h3>Per cell at the end: mean dead share · runs with a dead unit · runs with a stuck unit ·

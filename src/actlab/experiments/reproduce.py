@@ -192,6 +192,10 @@ def run(settings: Settings | None = None, stream: TextIO | None = None,
     try:
         import sklearn  # noqa: F401
     except ImportError:
+        sklearn = None
+    if not s.digits_networks:
+        notes.append("The digits study was not run (no networks in these settings).")
+    elif sklearn is None:
         notes.append("The digits study was skipped: scikit-learn is not installed "
                      "(pip install 'actlab[digits]'; scripts/reproduce installs it).")
         note("[6/6] digits: skipped (scikit-learn not installed)", out)
