@@ -210,8 +210,9 @@ def gradient_study(
     if speed_depths and speed_seeds:
         spec = {"name": "depth-vs-speed", "epochs": epochs, "seeds": speed_seeds,
                 "taus": [threshold], "curves": False,
-                "base": {"dataset": base.dataset, "learning_rate": base.learning_rate},
-                "axes": {"activation": [_spec_name(c) for c in choices],
+                "base": {},
+                "axes": {"dataset": [base.dataset], "learning_rate": [base.learning_rate],
+                         "activation": [_spec_name(c) for c in choices],
                          "network_shape": [[width] * d for d in speed_depths]}}
         [rows] = train_specs([spec], db, backend=backend)
         m = len(speed_seeds)

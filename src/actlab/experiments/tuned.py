@@ -12,7 +12,8 @@ independently to make training as fast as possible"), for every dataset and acti
    adds hidden layers [8, 8] (at the rates tuned for [4, 2]).
 
 Every run goes through :func:`actlab.experiments.runs.train_specs` (the sweep store when
-installed), and the numbers come back as per-seed epochs so comparisons can be paired.
+installed; dataset, activation and learning rate are always axes, so every stored run names
+them), and the numbers come back as per-seed epochs so comparisons can be paired.
 """
 
 from __future__ import annotations
@@ -192,14 +193,15 @@ def tuned_study(
             lrs = sorted({LESSON_RATE, best[(d, a)]})
             specs.append({"name": f"held-out {d} {a}", "epochs": budget, "seeds": held,
                           "taus": list(TAUS), "curves": True,
-                          "base": {**base, "dataset": d},
-                          "axes": {"activation": [a], "learning_rate": lrs}})
+                          "base": base,
+                          "axes": {"dataset": [d], "activation": [a], "learning_rate": lrs}})
             keys.append([(MAIN_SHAPE, d, a, r) for r in lrs])
             if wide:
                 specs.append({"name": f"wide {d} {a}", "epochs": budget, "seeds": wide,
                               "taus": list(TAUS), "curves": False,
-                              "base": {"network_shape": list(WIDE_SHAPE), "dataset": d},
-                              "axes": {"activation": [a], "learning_rate": [best[(d, a)]]}})
+                              "base": {"network_shape": list(WIDE_SHAPE)},
+                              "axes": {"dataset": [d], "activation": [a],
+                                       "learning_rate": [best[(d, a)]]}})
                 keys.append([(WIDE_SHAPE, d, a, best[(d, a)])])
     results = train_specs(specs, db, progress=progress and progress("held-out"),
                           backend=backend)
