@@ -8,7 +8,9 @@ run on playground.tensorflow.org.
 actlab goes beyond the page in three ways, all stated here: the hidden activation may be any
 registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
 ignores); the engine takes any number of layers and neurons (the page stops at 6 × 8); and
-learning rate, batch size and noise are validated as numbers, not menu entries.
+learning rate, batch size and noise are validated as numbers, not menu entries. A formula
+activation (:func:`actlab.activations.define`) travels in an ``activationFormula`` key
+(``name(p=1)=expr``), so an actlab URL or JSON replays it; the page itself cannot.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from actlab.errors import ActlabError
 from actlab.playground.datasets import (
@@ -141,6 +143,8 @@ class PlaygroundConfig:
         d: dict[str, Any] = {"activation": self.activation}
         if self.activation_params:
             d["activationParams"] = dict(self.activation_params)
+        if (formula := _formula_definition(self.activation)) is not None:
+            d["activationFormula"] = formula  # actlab only: the page cannot replay it
         if self.regularization is not None:
             d["regularization"] = self.regularization
         d.update(
@@ -181,6 +185,8 @@ class PlaygroundConfig:
                 text = ",".join(js_number(v) for v in value)
             elif isinstance(value, dict):
                 text = ",".join(f"{k}:{js_number(v)}" for k, v in value.items())
+            elif key == "activationFormula":
+                text = quote(value, safe="()*,.=:")
             else:
                 text = str(value)
             parts.append(f"{key}={text}")
@@ -228,6 +234,10 @@ class PlaygroundConfig:
                 kw["activation"] = str(value)
             elif key == "activationParams":
                 kw["activation_params"] = _parse_params(value)
+            elif key == "activationFormula":
+                from actlab import activations
+
+                activations.define_text(str(value))
             elif key == "regularization":
                 kw["regularization"] = None if value in (None, "none") else str(value)
             elif key in ("batchSize",):
@@ -259,6 +269,16 @@ class PlaygroundConfig:
         kw.setdefault("seed", random_seed())
         kw["extra"] = tuple(extra)
         return cls(**kw)
+
+
+def _formula_definition(name: str) -> str | None:
+    """``name(p=1)=expr`` if ``name`` is a formula activation (it travels with the run)."""
+    from actlab import activations
+
+    try:
+        return activations.spec(name).definition
+    except ActlabError:
+        return None
 
 
 def _snake(key: str) -> str:
