@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from actlab.cli.train import add_config_arguments, config_from_args
+from actlab.cli.train import add_config_arguments, config_from_args, describe_data
 from actlab.errors import ActlabError
 
 
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         if not Path(args.plot).parent.is_dir():
             raise ActlabError(f"directory {str(Path(args.plot).parent)!r} does not exist")
     base = config_from_args(args)
+    describe_data(base, sys.stdout)
 
     progress = None if args.quiet else ProgressLine(
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",
