@@ -551,7 +551,6 @@ def _formula_properties_cached(fm: Any, items: tuple) -> dict[str, Any]:
     v = fm.program(grid, **params)
     ok = np.isfinite(v)
     grid, v = grid[ok], v[ok]
-    finite = v
     lo, hi = _refine(fm, params, grid, v, np.argmin), _refine(fm, params, grid, v, np.argmax)
     # unbounded when the extreme is taken at the end of the grid and still moving
     if v[0] == lo and v[0] < v[30] - 1e-9 * abs(v[30]):
