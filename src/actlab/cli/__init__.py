@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             if sig is not None:
                 previous[sig] = signal.signal(sig, _raise_terminated)
     try:
+        if getattr(args, "formula", None):
+            from actlab.cli.plot import define_formulas
+
+            define_formulas(args.formula, args.command)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow in exp etc.: handled
             result = args.func(args)

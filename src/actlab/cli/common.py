@@ -65,6 +65,9 @@ def add_config_arguments(parser: argparse.ArgumentParser, *,
         text = f"{f.doc}: {allowed} (default {default}; {keys})"
         group.add_argument(f.flag, dest=f"cfg_{f.name}", default=None, metavar=f.metavar,
                            help=_help(text))
+    from actlab.cli.plot import add_formula_option
+
+    add_formula_option(group)
 
 
 def add_limits_argument(parser: argparse.ArgumentParser) -> None:

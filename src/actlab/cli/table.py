@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from actlab import activations
-from actlab.cli.plot import add_param_option, resolve
+from actlab.cli.plot import add_formula_option, add_param_option, resolve
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="activation names (default: every registry entry)")
     add_param_option(parser)
+    add_formula_option(parser)
     parser.add_argument("--json", action="store_true",
                         help="print a JSON list of objects, one per activation")
     parser.add_argument("--no-timing", action="store_true",

@@ -8,7 +8,7 @@ run on playground.tensorflow.org.
 Every field's type, range, default, URL key and bad-URL-value treatment is described once,
 in :mod:`actlab.playground.fields` (the constraint table); this module applies it.
 
-actlab goes beyond the page in three ways, all stated there: the hidden activation may be any
+actlab goes beyond the page in these ways: the hidden activation may be any
 registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
 ignores); the engine takes more layers and neurons (the page stops at 6 × 8; actlab's soft
 limits are in ``fields.LIMITS``); learning rate, batch size and noise are validated as
@@ -16,7 +16,9 @@ numbers, not menu entries; and a run may train on the user's own CSV data
 (:mod:`actlab.data`), named in the extra keys ``data`` (the dataset's content hash),
 ``dataPath`` (where the file was), ``dataScale`` and ``dataColumns`` (the input columns). The
 page ignores those keys and would show its own dataset; replaying such a URL in actlab needs
-the file itself.
+the file itself. A formula activation (:func:`actlab.activations.define`) travels in an
+``activationFormula`` key (``name(p=1)=expr``), so an actlab URL or JSON replays it; the page
+itself cannot.
 """
 
 from __future__ import annotations
@@ -172,6 +174,8 @@ class PlaygroundConfig:
         d: dict[str, Any] = {"activation": self.activation}
         if self.activation_params:
             d["activationParams"] = dict(self.activation_params)
+        if (formula := _formula_definition(self.activation)) is not None:
+            d["activationFormula"] = formula  # actlab only: the page cannot replay it
         if self.regularization is not None:
             d["regularization"] = self.regularization
         d.update(
@@ -277,7 +281,18 @@ class PlaygroundConfig:
         feature_flags = {name: name in ("x", "y") for name in _FEATURE_KEYS}
         features_f = fields.BY_NAME["features"]
         unknown = []
+        if "activationFormula" in d:  # defines the activation the next keys may name
+            from actlab import activations
+
+            try:
+                activations.define_text(str(d["activationFormula"]))
+            except ActlabError as exc:
+                if strict:
+                    raise ActlabError(f"activationFormula: {exc}") from None
+                warnings.warn(f"activationFormula: {exc}; ignored", stacklevel=2)
         for key, value in d.items():
+            if key == "activationFormula":
+                continue
             f = fields.BY_KEY.get(key)
             if key in _FEATURE_KEYS:
                 feature_flags[key] = _url_value(
@@ -402,3 +417,13 @@ def _validate_data(c: PlaygroundConfig) -> None:
         raise ActlabError(f"features ({', '.join(c.features)}) apply to two-input data only; "
                           f"this data has {len(c.data_columns)} input columns, which are the "
                           "inputs")
+
+
+def _formula_definition(name: str) -> str | None:
+    """``name(p=1)=expr`` if ``name`` is a formula activation (it travels with the run)."""
+    from actlab import activations
+
+    try:
+        return activations.spec(name).definition
+    except ActlabError:
+        return None
