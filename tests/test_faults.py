@@ -77,7 +77,7 @@ SILENT = [  # used to be accepted and silently do something else
     (["train", "--batch-size", "True"], "--batch-size must be a whole number"),
     (["train", "--epochs", str(10**12)], "above the limit"),
     (["train", "--network-shape", "100000,100000"], "above the limit"),
-    (["train", "--network-shape", ",".join(["2"] * 13)], "above the limit"),
+    (["train", "--network-shape", ",".join(["2"] * 33)], "above the limit"),
     (["train", "--data", "x.csv", "--dataset", "xor"], "exclude each other"),
     (["compare", "--seed", "0.7"], "--seed is not used"),
     (["compare", "--seeds", "99999"], "above the limit of 1,000"),

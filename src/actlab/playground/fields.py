@@ -79,10 +79,9 @@ LIMITS: dict[str, Limit] = {
     limit.name: limit
     for limit in (
         Limit("epochs", 200_000, "epochs per run (the web keeps this many in its history)"),
-        Limit("hidden_layers", 12, "hidden layers (the playground's page allows 6)"),
-        Limit("neurons", 32, "neurons per hidden layer (the playground's page allows 8)"),
-        Limit("networks", 10_000, "networks trained in one call (≈ 75 s and 0.4 GB each "
-              "10,000 small networks × 300 epochs)"),
+        Limit("hidden_layers", 32, "hidden layers (the playground's page allows 6)"),
+        Limit("neurons", 64, "neurons per hidden layer (the playground's page allows 8)"),
+        Limit("networks", 10_000, "networks trained in one call"),
         Limit("seeds", 1_000, "seeds per comparison"),
     )
 }
