@@ -406,8 +406,9 @@ class Trainer:
         self._backend_requested = backend
         self._kernel = _select_kernel(backend, first)
         self._waiting = None  # a kernel still compiling in the background (backend "auto")
-        if backend == "auto" and self._kernel is not None and not self._kernel.ready():
-            self._waiting, self._kernel = self._kernel, None
+        if backend == "auto" and self._kernel is not None and not self._kernel.ready() \
+                and not self._kernel.cached():
+            self._waiting, self._kernel = self._kernel, None  # cold: start on NumPy
             self._waiting.warm()
         # loss history [2 (train, test), K, capacity], grown by doubling; NaN after divergence
         self._loss = np.empty((2, len(configs), 64))
@@ -440,9 +441,11 @@ class Trainer:
     @property
     def backend(self) -> str:
         """``"numba"`` or ``"numpy"``: what the next step trains with. With ``"auto"`` a
-        trainer starts on NumPy while its kernel compiles in the background (the first epoch
-        never waits for the compiler) and switches to the kernel once it is ready; both
-        agree with the playground (the kernel bit for bit, NumPy to ~1e-14)."""
+        trainer uses the kernel, loading it from the disk cache; only when its code was
+        never compiled on this machine (a cold cache) does it start on NumPy while the kernel
+        compiles in the background, and switch to it once ready — the first epoch never
+        waits for the compiler. Both agree with the playground (the kernel bit for bit,
+        NumPy to ~1e-14); ``"numba"`` always waits for the kernel."""
         return "numpy" if self._kernel is None else "numba"
 
     @property

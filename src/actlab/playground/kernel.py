@@ -661,12 +661,22 @@ def for_config(config: PlaygroundConfig) -> KernelFn | None:
     fn.losses = current_losses
     fn.module = module
     fn.ready = lambda: module.__name__ in _HEALTHY
+    fn.cached = lambda: _on_disk(module)
     fn.warm = lambda: warm_in_background(module)
     fn.failed = lambda: _FAILED.get(module.__name__)
     return fn
 
 
 _WARMING: dict[str, threading.Thread] = {}
+
+
+def _on_disk(module) -> bool:
+    """Whether Numba has a cache index for the module's kernel (loading it takes seconds,
+    compiling it a minute)."""
+    try:
+        return Path(module._train_chunk._cache._cache_file._index_path).is_file()
+    except AttributeError:  # NullCache or an in-memory module: nothing on disk
+        return False
 
 
 def _dummy_args(module) -> tuple:
