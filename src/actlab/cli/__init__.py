@@ -17,7 +17,7 @@ import sys
 import threading
 import warnings
 
-from actlab.errors import ActlabError
+from actlab.errors import ActlabError, ActlabNote
 
 _NEGATIVE_NUMBER = re.compile(r"^-([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^-inf$")
 
@@ -86,6 +86,31 @@ def main(argv: list[str] | None = None) -> int:
             if sig is not None:
                 previous[sig] = signal.signal(sig, _raise_terminated)
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ActlabNote)
+            warnings.showwarning = _show_note(warnings.showwarning)
+            return _run(args)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _show_note(fallback):
+    """Print each :class:`ActlabNote` once, as one ``note:`` line; others as usual."""
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, ActlabNote):
+            return fallback(message, category, filename, lineno, file, line)
+        if str(message) not in seen:
+            seen.add(str(message))
+            sys.stderr.write(f"note: {message}\n")
+
+    return show
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if getattr(args, "formula", None):
             from actlab.cli.plot import define_formulas
 
@@ -112,9 +137,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"actlab {args.command}: error: cannot write{where}: "
                          f"{exc.strerror or exc}\n")
         return 2
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     return int(result or 0)
 
 
