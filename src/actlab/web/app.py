@@ -39,7 +39,7 @@ from actlab.errors import ActlabError
 from actlab.playground import FEATURES, PlaygroundConfig
 from actlab.playground.datasets import CLASSIFICATION_DATASETS, REGRESSION_DATASETS
 from actlab.web import curves, thumbnails
-from actlab.web.connection import Connection, internal_error
+from actlab.web.connection import Connection, Scheduler, internal_error
 from actlab.web.limits import Limits
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -178,6 +178,7 @@ def create_app(
     """
     limits = limits or Limits()
     counter = SessionCounter(limits.max_sessions)
+    scheduler = Scheduler()
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
@@ -239,7 +240,7 @@ def create_app(
             return
         try:
             url = websocket.query_params.get("url", "")
-            await Connection(websocket, limits, backend).serve(url)
+            await Connection(websocket, limits, backend, scheduler).serve(url)
         finally:
             counter.release()
 

@@ -246,7 +246,7 @@ function updateCompare(frame) {
     const card = cards[k];
     if (!card) return;
     card.classList.toggle("focused", k === frame.focus);
-    paintHeatmap(card.querySelector("canvas"), run.cells, 0, HEATMAP_CELLS, state.config.discretize);
+    paintHeatmap(card.querySelector("canvas"), run.cells, 0, run.heatmap_size || HEATMAP_CELLS, state.config.discretize);
     const dead = run.dead_units ? `, ${run.dead_units} dead` : "";
     card.querySelector(".run-info").textContent = run.divergence
       ? run.divergence
@@ -291,7 +291,7 @@ function render() {
     caption = layer === 0 ? `input ${FEATURE_LABELS[cfg.features[index]]}`
       : layer === last ? "output node" : `layer ${layer}, neuron ${index + 1}`;
   }
-  heatmap.draw(run.cells, HEATMAP_CELLS, {
+  heatmap.draw(run.cells, run.heatmap_size || HEATMAP_CELLS, {
     discretize: cfg.discretize,
     showTest: cfg.show_test_data,
     message: run.divergence,
