@@ -280,16 +280,16 @@ class Connection:
 
         Each playing session may use ``cores / playing`` cores (:meth:`Scheduler.share`);
         frames are built on a second core while the next slice trains, so of its share of
-        a frame interval, the time to build a frame is kept back and training gets the
-        rest (at most one interval, at least :data:`MIN_TRAIN_SHARE` of it). When that is
+        a loop (a frame interval, or the time a frame takes to build if longer), the time to
+        build a frame is kept back and training gets the rest (at most the loop, at least
+        :data:`MIN_TRAIN_SHARE` of the share). When that is
         less than one epoch, the time is saved up: an epoch every few frames.
         """
         if self._epoch_seconds == 0:  # measure one epoch's cost before training more
             return min(int(backlog), 1)
-        interval = 1.0 / self.limits.frame_rate
-        cpu = self.scheduler.share() * interval
-        budget = min(interval, max(cpu - self._frame_seconds, MIN_TRAIN_SHARE * min(cpu,
-                                                                                 interval)))
+        period = max(1.0 / self.limits.frame_rate, self._frame_seconds)  # one loop
+        cpu = self.scheduler.share() * period
+        budget = min(period, max(cpu - self._frame_seconds, MIN_TRAIN_SHARE * min(cpu, period)))
         self._credit = min(self._credit + budget, 4 * max(budget, self._epoch_seconds))
         epochs = min(int(backlog), int(self._credit / self._epoch_seconds))
         self._credit -= epochs * self._epoch_seconds
