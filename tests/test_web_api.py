@@ -16,7 +16,7 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 import pytest
@@ -678,3 +678,30 @@ def test_serve_reports_a_busy_port(capsys) -> None:
         port = taken.getsockname()[1]
         assert main(["serve", "--port", str(port)]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_formula_activation_preview_errors_and_use(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="formula", definition="swish_w(beta=1)=x*sigmoid(beta*x)")
+        preview = page.until("formula")
+        assert preview["ok"] and preview["curve"]["name"] == "swish_w"
+        x = np.array(preview["curve"]["x"])
+        at2 = int(np.argmin(np.abs(x - 2)))
+        assert preview["curve"]["f"][at2] == pytest.approx(2 / (1 + np.exp(-2)), abs=1e-5)
+        for bad in ("evil=__import__('os').getpid()", "deep=" + "(" * 300 + "x" + ")" * 300,
+                    "big=x**9**9**9", "nox=3*2", "no equals sign"):
+            page.send(type="formula", definition=bad)
+            reply = page.until("formula")
+            assert not reply["ok"] and reply["error"].startswith("formula:"), bad
+            assert "\n" not in reply["error"] and "internal" not in reply["error"]
+        page.send(type="formula", definition="swish_w(beta=1)=x*sigmoid(beta*x)", use=True)
+        assert page.until("formula")["used"]
+        config = page.until("config")
+        assert config["config"]["activation"] == "swish_w"
+        assert "activationFormula=swish_w(beta=1.0)=x*sigmoid(beta*x)" in unquote(
+            config["hash"])
+        page.send(type="step", epochs=2)
+        assert page.until("frame", lambda f: f["epoch"] == 2)["runs"][0]["test_loss"] > 0
+        assert not page.errors

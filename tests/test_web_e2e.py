@@ -303,3 +303,21 @@ def test_six_layers_at_1024_px_keyboard_compare_legend_and_achieved_speed(
     assert page.locator("#chart-legend").text_content().startswith("tanhrelu")
     context.close()
     assert not problems, problems
+
+
+def test_formula_box_draws_f_and_its_derivative_and_trains_with_it(
+    page: Page, server: BackgroundServer
+) -> None:
+    open_page(page, server)
+    page.fill("#formula-input", "bent=x if x > 0 else")
+    page.wait_for_function("() => document.querySelector('#formula-status')"
+                           ".classList.contains('error')")
+    assert page.text_content("#formula-status").startswith("formula:")
+    page.fill("#formula-input", "sq_relu=max(0,x)**2")
+    page.wait_for_function("() => document.querySelector('#formula-status').textContent"
+                           " === 'f and f′ of sq_relu'")
+    assert page.locator("#activation-curve path.curve-df").get_attribute("d")
+    page.click("#formula-use")
+    page.wait_for_function("() => document.querySelector('#activation-name').textContent"
+                           " === 'sq_relu'")
+    assert "activationFormula=" in page.evaluate("() => location.hash")

@@ -23,7 +23,9 @@ from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from actlab import activations
 from actlab.errors import ActlabError
+from actlab.web import curves
 from actlab.web.limits import Limits
 from actlab.web.protocol import Message, parse_message
 from actlab.web.session import Session, Snapshot, render_frame
@@ -36,6 +38,8 @@ DEFAULT_SPEED = 60.0
 #: Share of a frame's time (at ``min_frame_rate``) that training always gets, however slow
 #: frames are to build: on a busy machine the requested speed wins over the frame rate.
 MIN_TRAIN_SHARE = 0.5
+#: Seconds a formula may take to parse, check and compile.
+FORMULA_SECONDS = 10.0
 #: Messages waiting to be handled before more are refused.
 MAX_QUEUED = 64
 #: Seconds over which the achieved training speed is measured.
@@ -187,9 +191,35 @@ class Connection:
             self.speed = msg.args["epochs_per_second"]
             await self._send_status()
             return
+        if msg.type == "formula":
+            await self._formula(msg.args["definition"], msg.args["use"])
+            return
         if msg.type == "step":
             await self._stop_playing()
         await self._apply(msg)
+
+    async def _formula(self, definition: str, use: bool) -> None:
+        """Preview a formula's f/f' (or define it and train with it), off the event loop
+        and within :data:`FORMULA_SECONDS`; an error goes back as a ``formula`` reply."""
+        try:
+            preview = await asyncio.wait_for(
+                self._run(curves.formula_preview, definition), FORMULA_SECONDS)
+            if use:
+                await asyncio.wait_for(
+                    self._run(activations.define_text, definition), FORMULA_SECONDS)
+        except TimeoutError:
+            await self._send({"type": "formula", "ok": False, "definition": definition,
+                              "error": f"formula: took longer than {FORMULA_SECONDS:g} s"})
+            return
+        except ActlabError as exc:
+            await self._send({"type": "formula", "ok": False, "definition": definition,
+                              "error": str(exc)})
+            return
+        await self._send({"type": "formula", "ok": True, "definition": definition,
+                          "curve": preview, "used": use})
+        if use:
+            changes = {"activation": preview["name"], "activation_params": {}}
+            await self._apply(Message("set", {"changes": changes}))
 
     async def _apply(self, msg: Message) -> None:
         was_playing = self.playing

@@ -140,6 +140,9 @@ function handle(msg) {
     case "export":
       download(msg.runs);
       break;
+    case "formula":
+      onFormula(msg);
+      break;
     default:
       break;
   }
@@ -344,6 +347,44 @@ function showLegend(runs) {
   box.append(key);
 }
 
+// ------------------------------------------------------------------ formula box
+let formulaTimer = null;
+
+/** Preview what is typed (f and f' drawn live, errors inline); Use trains with it. */
+function bindFormula() {
+  const input = $("formula-input");
+  const preview = () => {
+    const text = input.value.trim();
+    if (!text) { formulaStatus("", ""); if (state.runs.length) showActivation(state.runs); return; }
+    send({ type: "formula", definition: text, use: false });
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(formulaTimer);
+    formulaTimer = setTimeout(preview, 350);
+  });
+  const use = () => {
+    const text = input.value.trim();
+    if (text) send({ type: "formula", definition: text, use: true });
+  };
+  $("formula-use").addEventListener("click", use);
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") use(); });
+}
+
+function formulaStatus(text, kind) {
+  const box = $("formula-status");
+  box.textContent = text;
+  box.className = `formula-status ${kind}`;
+}
+
+function onFormula(msg) {
+  if (msg.definition !== $("formula-input").value.trim()) return; // typed on since
+  stats.formulas = (stats.formulas || 0) + 1;
+  if (!msg.ok) { formulaStatus(msg.error, "error"); return; }
+  const curve = msg.curve;
+  formulaStatus(curve.warnings.length ? curve.warnings.join(" ") : (msg.used ? `training with ${curve.name}` : `f and f′ of ${curve.name}`), "");
+  if (!msg.used) drawCurves($("activation-curve"), [curve], RUN_COLORS);
+}
+
 // ------------------------------------------------------------------ editing a weight
 let editing = null;
 
@@ -413,6 +454,7 @@ const classroom = new ClassroomBuilder(() => state.hash || "");
 
 function bindPage() {
   bindEditor();
+  bindFormula();
   bindControls(send, () => state.config, () => state.limits, (field, value) => {
     state.config = { ...state.config, [field]: value };
     if (state.latest) render();
