@@ -705,3 +705,34 @@ def test_formula_activation_preview_errors_and_use(client: TestClient) -> None:
         page.send(type="step", epochs=2)
         assert page.until("frame", lambda f: f["epoch"] == 2)["runs"][0]["test_loss"] > 0
         assert not page.errors
+
+
+def test_csv_upload_is_capped_checked_and_trains(client: TestClient) -> None:
+    rows = "\n".join(f"{i % 7 - 3},{(i * 3) % 11 - 5},{1 if i % 2 else -1}" for i in range(60))
+    good = client.post("/api/csv", content=f"a,b,label\n{rows}\n",
+                       headers={"x-filename": "mine.csv"})
+    assert good.status_code == 200, good.text
+    reply = good.json()
+    assert reply["rows"] == 60 and reply["columns"] == ["a", "b"]
+    ragged = client.post("/api/csv", content="a,b,label\n1,2,1\n3,4\n",
+                         headers={"x-filename": "bad.csv"})
+    assert ragged.status_code == 400 and "bad.csv" in ragged.json()["error"]
+    assert "line 3" in ragged.json()["error"]
+    wide = client.post("/api/csv", content="a,b,c,label\n1,2,3,1\n4,5,6,-1\n")
+    assert wide.status_code == 400 and "2-input" in wide.json()["error"]
+    huge = client.post("/api/csv", content=b"a,b,label\n" + b"1,2,1\n" * 400_000)
+    assert huge.status_code == 413 and "too large" in huge.json()["error"]
+    foreign = client.post("/api/csv", content="a,b,label\n1,2,1\n",
+                          headers={"origin": "http://attacker.example"})
+    assert foreign.status_code == 403
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="data", sha256=reply["sha256"])
+        config = page.until("config")
+        assert config["config"]["problem"] == "classification"
+        assert f"data={reply['sha256']}" in config["hash"]
+        page.send(type="step", epochs=2)
+        assert page.until("frame", lambda f: f["epoch"] == 2)["runs"][0]["test_loss"] > 0
+        page.send(type="data", sha256="0" * 64)
+        assert "sha256" in page.until("error")["message"]

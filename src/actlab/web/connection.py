@@ -233,7 +233,7 @@ class Connection:
             if outcome.reply is not None:
                 await self._send(outcome.reply)
                 return
-            if msg.type in ("set", "load", "reset", "regenerate", "compare", "edit"):
+            if msg.type in ("set", "load", "reset", "regenerate", "compare", "edit", "data"):
                 await self._send_layout_locked(outcome.rebuilt)
             else:
                 await self._send_frame_locked()

@@ -24,6 +24,7 @@ edit       ``{"layer": int, "node": int, "input": int | null, "value": number}``
            or, with ``input`` null, the bias of ``node`` in layer ``layer + 1``
 formula    ``{"definition": "NAME(p=1)=EXPR", "use": bool}`` — a formula activation:
            its f/f' curve (a preview), or, with ``use``, defined and trained with
+data       ``{"sha256": str}`` — train on an uploaded CSV dataset (``POST /api/csv``)
 export     ask for the runs' JSON (as ``actlab train --json`` prints it)
 ack        ``{"frame": int}`` — the page has drawn that frame
 ========== ===================================================================
@@ -285,6 +286,13 @@ def _parse_formula(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"definition": text, "use": _boolean("formula: use", data.get("use", False))}
 
 
+def _parse_data(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    digest = _string("data: sha256", data.get("sha256"), 64)
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ProtocolError("data: sha256 must be 64 lower-case hex digits")
+    return {"sha256": digest}
+
+
 def _parse_ack(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"frame": _integer("ack: frame", data.get("frame"), 0, 2**53)}
 
@@ -304,6 +312,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], Limits], dict[str, Any]]] = {
     "export": _no_args,
     "edit": _parse_edit,
     "formula": _parse_formula,
+    "data": _parse_data,
     "ack": _parse_ack,
 }
 _ARGUMENTS: dict[str, set[str]] = {
@@ -317,6 +326,7 @@ _ARGUMENTS: dict[str, set[str]] = {
     "ack": {"frame"},
     "edit": {"layer", "node", "input", "value"},
     "formula": {"definition", "use"},
+    "data": {"sha256"},
 }
 for _kind in _PARSERS:
     _ARGUMENTS.setdefault(_kind, set())

@@ -327,6 +327,15 @@ class Session:
             return Outcome()
         if kind == "export":
             return Outcome(reply={"type": "export", "runs": self.export()})
+        if kind == "data":  # an uploaded CSV (registered in this process by its hash)
+            from actlab.data import resolve
+
+            dataset = resolve(args["sha256"])
+            config = self.config.replace(data=dataset.sha256, data_path=None,
+                                         data_columns=dataset.columns,
+                                         problem=dataset.problem)
+            self._build(config, self.extras, None, [])
+            return Outcome(rebuilt=True)
         if kind == "edit":
             kind_ = "b" if args["input"] is None else "w"
             key = f"{kind_}{args['layer']}_{args['node']}"

@@ -347,6 +347,41 @@ function showLegend(runs) {
   box.append(key);
 }
 
+// ------------------------------------------------------------------ CSV upload
+/** Upload a CSV (size-capped here and on the server), then train on it. */
+async function uploadCsv(file) {
+  clearInlineErrors();
+  const cap = state.limits ? state.limits.max_csv_bytes : 2 * 1024 * 1024;
+  if (file.size > cap) {
+    showInlineError(null, "data", `${file.name}: the file is too large (limit ${cap.toLocaleString("en")} bytes)`);
+    return;
+  }
+  try {
+    const response = await fetch("/api/csv", { method: "POST", body: file, headers: { "x-filename": file.name.replace(/[^\x20-\x7e]/g, "_") } });
+    const reply = await response.json();
+    if (!response.ok) { showInlineError(null, "data", reply.error); return; }
+    stats.uploads = (stats.uploads || 0) + 1;
+    send({ type: "data", sha256: reply.sha256 });
+  } catch (error) {
+    showInlineError(null, "data", `upload failed: ${error}`);
+  }
+}
+
+function bindCsv() {
+  const zone = $("csv-drop");
+  const input = $("csv-file");
+  zone.addEventListener("click", () => input.click());
+  zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
+  input.addEventListener("change", () => { if (input.files[0]) uploadCsv(input.files[0]); input.value = ""; });
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer.files[0]) uploadCsv(e.dataTransfer.files[0]);
+  });
+}
+
 // ------------------------------------------------------------------ formula box
 let formulaTimer = null;
 
@@ -455,6 +490,7 @@ const classroom = new ClassroomBuilder(() => state.hash || "");
 function bindPage() {
   bindEditor();
   bindFormula();
+  bindCsv();
   bindControls(send, () => state.config, () => state.limits, (field, value) => {
     state.config = { ...state.config, [field]: value };
     if (state.latest) render();
