@@ -51,7 +51,8 @@ def test_native_modules_use_torch_names_and_defaults():
     torch = require("torch")
     from actlab.torch import NATIVE, module
 
-    assert set(NATIVE) == set(activations.names())  # today every built-in exists in torch
+    builtins = {n for n in activations.names() if n not in activations.formulas()}
+    assert set(NATIVE) == builtins  # today every built-in exists in torch
     assert isinstance(module("relu"), torch.nn.ReLU)
     assert module("leaky_relu").negative_slope == 0.01
     assert module("softplus", beta=2.0).beta == 2.0 and module("softplus").threshold == 20.0
@@ -59,6 +60,37 @@ def test_native_modules_use_torch_names_and_defaults():
     assert isinstance(module("swish"), torch.nn.SiLU)  # aliases resolve
     with pytest.raises(ActlabError, match="unknown parameter"):
         module("elu", beta=2.0)
+
+
+FORMULAS = [
+    ("torch_swish_b", "x*sigmoid(beta*x)", {"beta": 1.0}, {"beta": 1.7}),
+    ("torch_bent", "where(x > 0, x + 0.1*x**2, 0.5*(exp(x) - 1))", {}, {}),
+    ("torch_sine_gate", "sin(w*x) + log1p(abs(x))*tanh(x)", {"w": 2.0}, {"w": 0.5}),
+]
+
+
+@pytest.mark.parametrize(("name", "formula", "defaults", "params"), FORMULAS,
+                         ids=[f[0] for f in FORMULAS])
+def test_gradcheck_formulas(name, formula, defaults, params):
+    """Formula activations take the registry path: f and the derived f' from the definition."""
+    torch = require("torch")
+    from actlab.torch import RegistryActivation, module
+
+    activations.define(name, formula, **defaults)
+    try:
+        act = activations.get(name, **params)
+        m = module(name, **params)
+        assert isinstance(m, RegistryActivation)
+        with pytest.raises(ActlabError, match="no native module"):
+            module(name, native=True, **params)
+        x = _points(act, torch)
+        assert torch.autograd.gradcheck(m, (x,), eps=1e-6, atol=1e-7, rtol=1e-6)
+        y = m(x)
+        y.sum().backward()
+        np.testing.assert_array_equal(y.detach().numpy(), act(x.detach().numpy()))
+        np.testing.assert_array_equal(x.grad.numpy(), act.derivative(x.detach().numpy()))
+    finally:
+        activations.undefine(name)
 
 
 def test_registry_path_keeps_dtype_and_shape():
