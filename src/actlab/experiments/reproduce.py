@@ -33,6 +33,7 @@ from actlab.experiments.digits import DigitsStudy, digits_study
 from actlab.experiments.dying import DyingStudy, dying_study
 from actlab.experiments.gradients import GradientStudy, gradient_study
 from actlab.experiments.progress import ProgressLine, note
+from actlab.experiments.runs import sweep_module
 from actlab.experiments.tuned import MAIN_TAU, TAUS, TunedStudy, tuned_study
 
 LESSON_SLOPE = 0.05
@@ -134,6 +135,9 @@ def run(settings: Settings | None = None, stream: TextIO | None = None,
     from actlab import properties
 
     s = settings or Settings.default()
+    if db is not None and sweep_module() is None:  # fail before anything is trained
+        raise ActlabError("--db needs actlab.sweep (the run store), which this installation "
+                          "lacks; run without --db")
     out = stream if stream is not None else sys.stderr
     timings: dict[str, float] = {}
     notes: list[str] = []
