@@ -1,7 +1,12 @@
 """Shared test helpers.
 
-``require(module)`` imports an optional dependency for a test. On a developer's machine a
-missing one skips the test; in CI (``CI=true``) it fails, so CI never silently skips.
+``require(module)`` imports an optional dependency for a test (or, called at module level,
+for a whole test module). On a developer's machine a missing one skips; in CI (``CI=true``)
+it fails, so CI never silently skips. So plain ``pytest`` after ``pip install -e .[dev]``
+runs the core tests and skips the torch/web/browser ones instead of erroring at collection.
+
+The session fixture :func:`warm_jit` compiles (or loads from Numba's cache) the engine's
+training kernel once, before the first test, so no test's timing includes the compile.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def _missing(what: str) -> None:
     if IN_CI:
-        pytest.fail(f"{what} is required in CI but missing (.ci/run installs it)")
-    pytest.skip(f"{what} not available")
+        pytest.fail(f"{what} is required in CI but missing (.ci/run installs it)",
+                    pytrace=False)
+    pytest.skip(f"{what} not available", allow_module_level=True)
 
 
 def require(module: str):
@@ -61,3 +67,11 @@ def require_mount():
     return lambda path, *options: subprocess.run(
         ["mount", "-t", "tmpfs", "-o", ",".join(("size=256k", *options)), "tmpfs", str(path)],
         check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_jit() -> None:
+    """Train one epoch of the default run: the Numba kernel compiles (or loads) here, once."""
+    from actlab.playground import PlaygroundConfig, Trainer
+
+    Trainer([PlaygroundConfig(seed="0.5")]).step(1)

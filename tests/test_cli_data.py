@@ -91,3 +91,12 @@ def test_data_errors_exit_2_one_line_no_files(tmp_path, capsys, monkeypatch, ext
 def test_no_scale_needs_data(capsys):
     assert main(["train", "--no-scale", "--epochs", "1"]) == 2
     assert "--no-scale applies to --data only" in capsys.readouterr().err
+
+
+def test_problem_flag_forces_the_reading(tmp_path, capsys):
+    path = tmp_path / "zero_one.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(20)))
+    assert main(["train", "--data", str(path), "--problem", "regression", "--epochs", "2",
+                 "--json", "-"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["config"]["problem"] == "regression"

@@ -166,3 +166,17 @@ def test_reproduce_error_leaves_nothing(tmp_path, monkeypatch):
         R.write(rep, existing)
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
     assert (existing / "report.html").read_text() == "previous"
+
+
+def test_reproduce_db_without_sweep_store_is_one_line_error(tmp_path, capsys, monkeypatch):
+    from actlab.experiments import runs
+
+    monkeypatch.setattr(runs, "sweep_module", lambda: None)
+    import actlab.experiments.reproduce as R
+
+    monkeypatch.setattr(R, "sweep_module", lambda: None)
+    rc = main(["reproduce", "--quick", "--out", str(tmp_path / "r"), "--db",
+               str(tmp_path / "runs.sqlite")])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "--db needs" in err
+    assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,7 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 import pytest
@@ -55,6 +55,13 @@ HOOK_IDS = (
     "batchSize", "noise", "percTrainData", "data-regen-button", "heatmap", "linechart",
     "network",
 )
+
+
+def close_bytes(sent: np.ndarray, exact: np.ndarray) -> None:
+    """Heatmaps are drawn in float32: a cell may differ from float64 by one step."""
+    assert sent.shape == exact.shape
+    assert np.abs(sent.astype(int) - exact.astype(int)).max() <= 1
+    assert np.mean(sent == exact) > 0.99
 
 
 def make_client(**limits: Any) -> TestClient:
@@ -249,10 +256,10 @@ def test_an_unexpected_exception_reaches_the_page_as_an_id_only(monkeypatch, cap
 
     real = Session.apply
 
-    def apply(self: Session, kind: str, args: dict[str, Any]) -> Any:
+    def apply(self: Session, kind: str, args: dict[str, Any], *rest: Any) -> Any:
         if kind == "regenerate":
             raise TypeError("must be real number, not str")
-        return real(self, kind, args)
+        return real(self, kind, args, *rest)
 
     monkeypatch.setattr(Session, "apply", apply)
     with make_client() as client, connect(client) as ws:
@@ -323,7 +330,7 @@ def test_playground_url_opens_the_same_run_and_losses_match_the_engine(
     weights = np.frombuffer(base64.b64decode(first["weights"]), dtype="<f4")
     np.testing.assert_array_equal(weights, direct.weights[0][0].astype("<f4").ravel())
     heat = np.frombuffer(base64.b64decode(frame["runs"][0]["heatmap"]), dtype="u1")
-    np.testing.assert_array_equal(heat, heat_bytes(direct.predict(grid())[0]))
+    close_bytes(heat, heat_bytes(direct.predict(grid())[0]))
 
 
 def test_bad_messages_get_an_error_and_the_session_survives(client: TestClient) -> None:
@@ -546,7 +553,7 @@ def test_inspecting_a_neuron_sends_its_output(client: TestClient) -> None:
     direct = Trainer([cfg], backend=BACKEND)
     expected = heat_bytes(direct.layer_outputs(grid())[1][0, :, 2])
     heat = np.frombuffer(base64.b64decode(frame["runs"][0]["heatmap"]), dtype="u1")
-    np.testing.assert_array_equal(heat, expected)
+    close_bytes(heat, expected)
 
 
 def test_unknown_url_keys_are_a_notice_not_an_error(client: TestClient) -> None:
@@ -556,6 +563,28 @@ def test_unknown_url_keys_are_a_notice_not_an_error(client: TestClient) -> None:
         config, _ = loaded(page, "activation=relu&seed=0.5&bogusKey=1")
     assert config["config"]["activation"] == "relu"
     assert any("bogusKey" in n for n in page.notices)
+
+
+def test_a_closed_tab_stops_its_work_within_a_slice(monkeypatch) -> None:
+    from actlab.web.session import SLICE_EPOCHS
+
+    trained: list[int] = []
+    real = Trainer.step
+
+    def step(self: Trainer, epochs: int = 1) -> None:
+        trained.append(epochs)
+        real(self, epochs)
+
+    with make_client() as client:
+        with connect(client) as ws:
+            page = Page(ws)
+            page.open()
+            loaded(page, "networkShape=32,32,32,32&seed=0.5&xSquared=true&ySquared=true")
+            monkeypatch.setattr(Trainer, "step", step)
+            page.send(type="step", epochs=1000)  # a long time on this network
+        # the tab is gone (the client waited for the server to finish with it)
+    assert all(n <= SLICE_EPOCHS for n in trained)  # in slices (none if noticed at once)
+    assert sum(trained) < 1000
 
 
 def test_session_limit_and_closing_a_tab_frees_its_session() -> None:
@@ -652,3 +681,61 @@ def test_serve_reports_a_busy_port(capsys) -> None:
         port = taken.getsockname()[1]
         assert main(["serve", "--port", str(port)]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_formula_activation_preview_errors_and_use(client: TestClient) -> None:
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="formula", definition="swish_w(beta=1)=x*sigmoid(beta*x)")
+        preview = page.until("formula")
+        assert preview["ok"] and preview["curve"]["name"] == "swish_w"
+        x = np.array(preview["curve"]["x"])
+        at2 = int(np.argmin(np.abs(x - 2)))
+        assert preview["curve"]["f"][at2] == pytest.approx(2 / (1 + np.exp(-2)), abs=1e-5)
+        for bad in ("evil=__import__('os').getpid()", "deep=" + "(" * 300 + "x" + ")" * 300,
+                    "big=x**9**9**9", "nox=3*2", "no equals sign"):
+            page.send(type="formula", definition=bad)
+            reply = page.until("formula")
+            assert not reply["ok"] and reply["error"].startswith("formula:"), bad
+            assert "\n" not in reply["error"] and "internal" not in reply["error"]
+        page.send(type="formula", definition="swish_w(beta=1)=x*sigmoid(beta*x)", use=True)
+        assert page.until("formula")["used"]
+        config = page.until("config")
+        assert config["config"]["activation"] == "swish_w"
+        assert "activationFormula=swish_w(beta=1.0)=x*sigmoid(beta*x)" in unquote(
+            config["hash"])
+        page.send(type="step", epochs=2)
+        assert page.until("frame", lambda f: f["epoch"] == 2)["runs"][0]["test_loss"] > 0
+        assert not page.errors
+
+
+def test_csv_upload_is_capped_checked_and_trains(client: TestClient) -> None:
+    rows = "\n".join(f"{i % 7 - 3},{(i * 3) % 11 - 5},{1 if i % 2 else -1}" for i in range(60))
+    good = client.post("/api/csv", content=f"a,b,label\n{rows}\n",
+                       headers={"x-filename": "mine.csv"})
+    assert good.status_code == 200, good.text
+    reply = good.json()
+    assert reply["rows"] == 60 and reply["columns"] == ["a", "b"]
+    ragged = client.post("/api/csv", content="a,b,label\n1,2,1\n3,4\n",
+                         headers={"x-filename": "bad.csv"})
+    assert ragged.status_code == 400 and "bad.csv" in ragged.json()["error"]
+    assert "line 3" in ragged.json()["error"]
+    wide = client.post("/api/csv", content="a,b,c,label\n1,2,3,1\n4,5,6,-1\n")
+    assert wide.status_code == 400 and "2-input" in wide.json()["error"]
+    huge = client.post("/api/csv", content=b"a,b,label\n" + b"1,2,1\n" * 400_000)
+    assert huge.status_code == 413 and "too large" in huge.json()["error"]
+    foreign = client.post("/api/csv", content="a,b,label\n1,2,1\n",
+                          headers={"origin": "http://attacker.example"})
+    assert foreign.status_code == 403
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="data", sha256=reply["sha256"])
+        config = page.until("config")
+        assert config["config"]["problem"] == "classification"
+        assert f"data={reply['sha256']}" in config["hash"]
+        page.send(type="step", epochs=2)
+        assert page.until("frame", lambda f: f["epoch"] == 2)["runs"][0]["test_loss"] > 0
+        page.send(type="data", sha256="0" * 64)
+        assert "sha256" in page.until("error")["message"]

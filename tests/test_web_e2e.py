@@ -45,6 +45,8 @@ DIVERGING = (
     "networkShape=4,4"
 )
 TIMEOUT_MS = 20_000
+#: Chromium's console line for a 4xx answer the page handles (a rejected CSV upload).
+HANDLED_HTTP_ERROR = "Failed to load resource: the server responded with a status of 4"
 BACKEND = "numpy"
 
 
@@ -68,7 +70,8 @@ def page(browser: Any, server: BackgroundServer) -> Iterator[Page]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not
+            m.text.startswith(HANDLED_HTTP_ERROR) else None)
     page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
@@ -303,3 +306,31 @@ def test_six_layers_at_1024_px_keyboard_compare_legend_and_achieved_speed(
     assert page.locator("#chart-legend").text_content().startswith("tanhrelu")
     context.close()
     assert not problems, problems
+
+
+def test_formula_box_and_csv_drop_zone(
+    page: Page, server: BackgroundServer
+) -> None:
+    open_page(page, server)
+    page.fill("#formula-input", "bent=x if x > 0 else")
+    page.wait_for_function("() => document.querySelector('#formula-status')"
+                           ".classList.contains('error')")
+    assert page.text_content("#formula-status").startswith("formula:")
+    page.fill("#formula-input", "sq_relu=max(0,x)**2")
+    page.wait_for_function("() => document.querySelector('#formula-status').textContent"
+                           " === 'f and f′ of sq_relu'")
+    assert page.locator("#activation-curve path.curve-df").get_attribute("d")
+    page.click("#formula-use")
+    page.wait_for_function("() => document.querySelector('#activation-name').textContent"
+                           " === 'sq_relu'")
+    assert "activationFormula=" in page.evaluate("() => location.hash")
+    # a CSV through the drop zone's file input: a bad one is an error beside it
+    page.set_input_files("#csv-file", files=[
+        {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"a,b,label\n1,2,1\n3,x,0\n"}])
+    page.wait_for_selector(".ui-dataset .inline-error")
+    assert "bad.csv" in page.text_content(".ui-dataset .inline-error")
+    rows = "\n".join(f"{i % 7 - 3},{(i * 3) % 11 - 5},{i % 2}" for i in range(60))
+    page.set_input_files("#csv-file", files=[
+        {"name": "mine.csv", "mimeType": "text/csv", "buffer": f"a,b,label\n{rows}\n".encode()}])
+    page.wait_for_function("() => location.hash.includes('&data=')")
+    assert page.locator(".inline-error").count() == 0

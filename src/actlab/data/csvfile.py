@@ -44,7 +44,11 @@ MAX_COLUMNS = 64
 LABEL = "label"
 PROBLEMS = ("auto", "classification", "regression")
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NUM = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(_NUM)
+# Restricted to these characters, float() accepts exactly the decimal literals of _NUM
+# (surrounded by blanks): no "nan"/"inf", no "_" separators, no non-ASCII digits.
+_NUMBER_CHARS = "0123456789+-.eE \t"
 _NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 
@@ -158,6 +162,18 @@ def _number(text: str, line: int, column: int, w: _Where) -> float:
                   line, column)
 
 
+def _numbers(fields: list[str], line: int, w: _Where) -> list[float]:
+    """A row's inputs. Fast path: every character is one of :data:`_NUMBER_CHARS` and
+    ``float`` accepts every field; otherwise the per-field checks find and name the
+    culprit. Overflow to infinity is caught afterwards, for all rows at once."""
+    if not "".join(fields).strip(_NUMBER_CHARS):
+        try:
+            return list(map(float, fields))
+        except ValueError:
+            pass
+    return [_number(f, line, c + 1, w) for c, f in enumerate(fields)]
+
+
 def _parse(text: str, w: _Where) -> tuple[list[str], list[list[float]], list[str], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
@@ -187,7 +203,7 @@ def _parse(text: str, w: _Where) -> tuple[list[str], list[list[float]], list[str
         if len(xs) >= MAX_ROWS:
             raise w.error(f"more than {MAX_ROWS:,} data rows; at most {MAX_ROWS:,} are allowed",
                           line)
-        xs.append([_number(f, line, c + 1, w) for c, f in enumerate(row[:-1])])
+        xs.append(_numbers(row[:-1], line, w))
         labels.append(row[-1].strip())
         lines.append(line)
     if header is None:
@@ -275,6 +291,11 @@ def load_csv(
     header, xs, label_texts, lines = _parse(text, w)
     y, kind, classes = _labels(label_texts, lines, problem, w)
     x = np.array(xs, dtype=np.float64).reshape(len(xs), len(header) - 1) + 0.0  # -0 -> 0
+    bad = np.argwhere(~np.isfinite(x))
+    if bad.size:
+        row, col = map(int, bad[0])
+        raise w.error("a number overflows a double; numbers must be finite", lines[row],
+                      col + 1)
     y = y + 0.0
     x.setflags(write=False)
     y.setflags(write=False)

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from actlab.errors import ActlabError
 from actlab.experiments import claims as C
 from actlab.experiments import stats as S
 from actlab.experiments.centring import CentringStudy, centring_study
@@ -30,6 +31,7 @@ from actlab.experiments.digits import DigitsStudy, digits_study
 from actlab.experiments.dying import DyingStudy, dying_study
 from actlab.experiments.gradients import GradientStudy, gradient_study
 from actlab.experiments.progress import ProgressLine, note
+from actlab.experiments.runs import sweep_module
 from actlab.experiments.tuned import MAIN_TAU, TAUS, TunedStudy, tuned_study
 
 LESSON_SLOPE = 0.05
@@ -131,6 +133,9 @@ def run(settings: Settings | None = None, stream: TextIO | None = None,
     from actlab import properties
 
     s = settings or Settings.default()
+    if db is not None and sweep_module() is None:  # fail before anything is trained
+        raise ActlabError("--db needs actlab.sweep (the run store), which this installation "
+                          "lacks; run without --db")
     out = stream if stream is not None else sys.stderr
     timings: dict[str, float] = {}
     notes: list[str] = []

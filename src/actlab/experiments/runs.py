@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from actlab.errors import ActlabError
 from actlab.experiments.compare import ActivationChoice
 from actlab.experiments.stats import convergence_epochs
 from actlab.playground import PlaygroundConfig, train_many
@@ -112,6 +113,9 @@ def train_specs(specs: Sequence[dict[str, Any]], db: str | Path | None = None,
     sweep = sweep_module()
     if sweep is not None:
         return _via_sweep(sweep, specs, db, progress)
+    if db is not None:
+        raise ActlabError("a run store (--db) needs actlab.sweep, which this installation "
+                          "lacks; run without --db")
     jobs = [spec_configs(s) for s in specs]
     flat = [cfg for job in jobs for _, cfg in job]
     epochs = {int(s["epochs"]) for s in specs}

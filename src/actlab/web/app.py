@@ -7,6 +7,7 @@ Routes:
 - ``GET /api/activations`` — every registry activation, its parameters and f/f' curve;
 - ``GET /api/datasets`` — the six dataset thumbnails;
 - ``GET /api/config?url=...`` — a playground URL parsed: canonical hash and fields;
+- ``POST /api/csv`` — a CSV dataset uploaded by the page (size-capped), by content hash;
 - ``WS /ws?url=...`` — one training session per connection, opening the playground URL
   (or hash) given, if any (see :mod:`actlab.web.connection`).
 
@@ -19,6 +20,7 @@ client gets only ``internal error (id …)``.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import warnings
 from collections.abc import Sequence
@@ -35,16 +37,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from actlab import __version__
+from actlab.data import load_csv
 from actlab.errors import ActlabError
 from actlab.playground import FEATURES, PlaygroundConfig
 from actlab.playground.datasets import CLASSIFICATION_DATASETS, REGRESSION_DATASETS
 from actlab.web import curves, thumbnails
-from actlab.web.connection import Connection, internal_error
+from actlab.web.connection import Connection, Scheduler, internal_error
 from actlab.web.limits import Limits
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: Host names served by default: the loopback interface only.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Seconds an uploaded CSV may take to load.
+CSV_SECONDS = 10.0
 #: WebSocket close code when the server is full ("try again later").
 CLOSE_FULL = 1013
 CLOSE_POLICY = 1008
@@ -178,6 +183,7 @@ def create_app(
     """
     limits = limits or Limits()
     counter = SessionCounter(limits.max_sessions)
+    scheduler = Scheduler()
 
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
@@ -221,6 +227,41 @@ def create_app(
             }
         )
 
+    async def upload_csv(request: Request) -> Response:
+        """A CSV dataset from the page: size-capped, loaded by :mod:`actlab.data` in a
+        worker thread with a time limit; the reply names it by its content hash."""
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != request.headers.get(
+                "host", "").lower():
+            return JSONResponse({"error": "uploads must come from this page"}, 403)
+        cap = limits.max_csv_bytes
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > cap:
+            return JSONResponse({"error": f"the file is too large (limit {cap:,} bytes)"}, 413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > cap:
+                return JSONResponse({"error": f"the file is too large (limit {cap:,} bytes)"},
+                                    413)
+        name = "".join(c for c in request.headers.get("x-filename", "upload.csv")[:100]
+                       if c.isprintable() and c not in "/\\") or "upload.csv"
+        try:
+            dataset = await asyncio.wait_for(
+                asyncio.to_thread(load_csv, bytes(body), name=name, max_bytes=cap),
+                CSV_SECONDS)
+        except TimeoutError:
+            return JSONResponse({"error": f"{name}: took longer than {CSV_SECONDS:g} s"}, 400)
+        except ActlabError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        if dataset.n_inputs != 2:
+            return JSONResponse({"error": (
+                f"{name}: {dataset.n_inputs} input columns; the browser playground draws "
+                "2-input data (train on more with actlab train --data)")}, 400)
+        return JSONResponse({"sha256": dataset.sha256, "name": dataset.name,
+                             "rows": dataset.rows, "columns": list(dataset.columns),
+                             "problem": dataset.problem})
+
     async def socket(websocket: WebSocket) -> None:
         if not _same_origin(websocket):
             await websocket.close(code=CLOSE_POLICY)
@@ -239,7 +280,7 @@ def create_app(
             return
         try:
             url = websocket.query_params.get("url", "")
-            await Connection(websocket, limits, backend).serve(url)
+            await Connection(websocket, limits, backend, scheduler).serve(url)
         finally:
             counter.release()
 
@@ -249,6 +290,7 @@ def create_app(
         Route("/api/activations", activations),
         Route("/api/datasets", datasets),
         Route("/api/config", config),
+        Route("/api/csv", upload_csv, methods=["POST"]),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 import uuid
 from collections import deque
@@ -22,10 +23,12 @@ from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from actlab import activations
 from actlab.errors import ActlabError
+from actlab.web import curves
 from actlab.web.limits import Limits
 from actlab.web.protocol import Message, parse_message
-from actlab.web.session import Session
+from actlab.web.session import Session, Snapshot, render_frame
 
 log = logging.getLogger("actlab.web")
 T = TypeVar("T")
@@ -35,6 +38,10 @@ DEFAULT_SPEED = 60.0
 #: Share of a frame's time (at ``min_frame_rate``) that training always gets, however slow
 #: frames are to build: on a busy machine the requested speed wins over the frame rate.
 MIN_TRAIN_SHARE = 0.5
+#: Seconds a formula may take to parse, check and compile.
+FORMULA_SECONDS = 10.0
+#: Messages waiting to be handled before more are refused.
+MAX_QUEUED = 64
 #: Seconds over which the achieved training speed is measured.
 RATE_WINDOW = 1.0
 
@@ -55,10 +62,19 @@ def internal_error(context: str) -> str:
 class Connection:
     """Serve one page over ``websocket`` until it closes."""
 
-    def __init__(self, websocket: WebSocket, limits: Limits, backend: str = "auto") -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        limits: Limits,
+        backend: str = "auto",
+        scheduler: Scheduler | None = None,
+    ) -> None:
         self.ws = websocket
         self.limits = limits
         self.backend = backend
+        self.scheduler = scheduler or Scheduler()
+        self.closed = False
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self.session: Session | None = None
         self.playing = False
         self.speed = min(DEFAULT_SPEED, limits.max_epochs_per_second)
@@ -71,13 +87,22 @@ class Connection:
         self._frame_seconds = 0.0
         self._layout_sent = -1  # the session's layout_version the page has
         self._rate: deque[tuple[float, int]] = deque()  # (time, epoch) while playing
+        self._frame_job: asyncio.Task[None] | None = None  # a frame being built
+        self._credit = 0.0  # training time saved up while playing (seconds)
+        self._drawn_epoch = -1  # the epoch of the last frame sent
 
     # ------------------------------------------------------------------ main loop
     async def serve(self, url: str = "") -> None:
         """Send the first state — the run of playground ``url`` (a URL or its hash) if one is
-        given, else the default — then handle messages until the page goes away."""
+        given, else the default — then handle messages until the page goes away.
+
+        Messages are read here as they come; acknowledgements are taken at once and the
+        rest are handled in order by a worker task, so a closed tab is noticed while its
+        work runs, and that work stops after the slice it is in (:data:`SLICE_EPOCHS`).
+        """
+        worker: asyncio.Task[None] | None = None
         try:
-            self.session = await asyncio.to_thread(Session, self.limits, None, self.backend)
+            self.session = await self._run(Session, self.limits, None, self.backend)
             await self._send(
                 {
                     "type": "hello",
@@ -88,21 +113,50 @@ class Connection:
             if url:
                 await self._open(url)
             await self._send_layout(rebuilt=True)
+            worker = asyncio.create_task(self._work())
             while True:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                await self._handle(message.get("text"), message.get("bytes"))
+                await self._receive(message.get("text"), message.get("bytes"))
         except WebSocketDisconnect:
             pass
         finally:
+            self.closed = True
+            self.playing = False
+            if worker is not None:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
             await self._stop_playing()
+
+    async def _receive(self, text: str | None, data: bytes | None) -> None:
+        """Validate one message; take an ``ack`` at once, queue the rest for the worker."""
+        try:
+            msg = parse_message(text if text is not None else data, self.limits)
+        except ActlabError as exc:
+            await self._error(str(exc), None)
+            return
+        if msg.type == "ack":
+            self.acked = max(self.acked, min(msg.args["frame"], self.sent))
+            return
+        if msg.type == "pause":
+            self.playing = False  # at once: the player stops after its current slice
+        if self._inbox.qsize() >= MAX_QUEUED:
+            await self._error(f"too many messages at once (limit {MAX_QUEUED}); this one "
+                              "was dropped", msg.type)
+            return
+        self._inbox.put_nowait(msg)
+
+    async def _work(self) -> None:
+        while True:
+            msg = await self._inbox.get()
+            await self._handle(msg)
 
     async def _open(self, url: str) -> None:
         """Load the page's URL before the first layout (an error leaves the default run)."""
         try:
             msg = parse_message(json.dumps({"type": "load", "url": url}), self.limits)
-            outcome = await asyncio.to_thread(self._session.apply, msg.type, msg.args)
+            outcome = await self._run(self._session.apply, msg.type, msg.args)
         except ActlabError as exc:
             await self._error(f"cannot open this page's URL: {exc}", "load")
             return
@@ -112,44 +166,66 @@ class Connection:
         for notice in outcome.notices:
             await self._send({"type": "notice", "message": notice})
 
-    async def _handle(self, text: str | None, data: bytes | None) -> None:
-        kind, fields = None, None
+    async def _handle(self, msg: Message) -> None:
+        fields = sorted(msg.args["changes"]) if msg.type == "set" else None
         try:
-            msg = parse_message(text if text is not None else data, self.limits)
-            kind = msg.type
-            if kind == "set":
-                fields = sorted(msg.args["changes"])
             await self._dispatch(msg)
         except ActlabError as exc:
-            await self._error(str(exc), kind, fields)
+            await self._error(str(exc), msg.type, fields)
         except WebSocketDisconnect:
             raise
         except Exception:  # the session must survive whatever a message does
-            await self._error(internal_error(f"handling a {kind} message"), kind, fields)
+            await self._error(internal_error(f"handling a {msg.type} message"), msg.type, fields)
 
     async def _dispatch(self, msg: Message) -> None:
-        if msg.type == "ack":
-            self.acked = max(self.acked, min(msg.args["frame"], self.sent))
-            return
         if msg.type == "play":
             await self._start_playing()
             return
         if msg.type == "pause":
             await self._stop_playing()
+            async with self._engine:
+                await self._send_frame_locked()  # the full-resolution heatmap
             await self._send_status()
             return
         if msg.type == "speed":
             self.speed = msg.args["epochs_per_second"]
             await self._send_status()
             return
+        if msg.type == "formula":
+            await self._formula(msg.args["definition"], msg.args["use"])
+            return
         if msg.type == "step":
             await self._stop_playing()
         await self._apply(msg)
 
+    async def _formula(self, definition: str, use: bool) -> None:
+        """Preview a formula's f/f' (or define it and train with it), off the event loop
+        and within :data:`FORMULA_SECONDS`; an error goes back as a ``formula`` reply."""
+        try:
+            preview = await asyncio.wait_for(
+                self._run(curves.formula_preview, definition), FORMULA_SECONDS)
+            if use:
+                await asyncio.wait_for(
+                    self._run(activations.define_text, definition), FORMULA_SECONDS)
+        except TimeoutError:
+            await self._send({"type": "formula", "ok": False, "definition": definition,
+                              "error": f"formula: took longer than {FORMULA_SECONDS:g} s"})
+            return
+        except ActlabError as exc:
+            await self._send({"type": "formula", "ok": False, "definition": definition,
+                              "error": str(exc)})
+            return
+        await self._send({"type": "formula", "ok": True, "definition": definition,
+                          "curve": preview, "used": use})
+        if use:
+            changes = {"activation": preview["name"], "activation_params": {}}
+            await self._apply(Message("set", {"changes": changes}))
+
     async def _apply(self, msg: Message) -> None:
         was_playing = self.playing
         async with self._engine:
-            outcome = await asyncio.to_thread(self._session.apply, msg.type, msg.args)
+            outcome = await self._run(self._session.apply, msg.type, msg.args,
+                                      self._should_stop)
             if outcome.rebuilt:
                 self.playing = False
             for notice in outcome.notices:
@@ -157,7 +233,7 @@ class Connection:
             if outcome.reply is not None:
                 await self._send(outcome.reply)
                 return
-            if msg.type in ("set", "load", "reset", "regenerate", "compare", "edit"):
+            if msg.type in ("set", "load", "reset", "regenerate", "compare", "edit", "data"):
                 await self._send_layout_locked(outcome.rebuilt)
             else:
                 await self._send_frame_locked()
@@ -179,6 +255,7 @@ class Connection:
         await self._stop_playing()  # a finishing player task
         self.playing = True
         self._rate.clear()
+        self._credit = 0.0
         self._player = asyncio.create_task(self._play())
         await self._send_status()
 
@@ -187,11 +264,13 @@ class Connection:
         task, self._player = self._player, None
         if task is not None and task is not asyncio.current_task():
             await asyncio.gather(task, return_exceptions=True)
+        await self._flush_frame()
 
     async def _play(self) -> None:
         interval = 1.0 / self.limits.frame_rate
         backlog = 0.0
         last = time.perf_counter()
+        self.scheduler.playing += 1
         try:
             while self.playing:
                 tick = time.perf_counter()
@@ -201,12 +280,19 @@ class Connection:
                 if epochs:
                     backlog -= epochs
                     await self._train(epochs)
-                if self.sent - self.acked < self.limits.max_frames_in_flight:
+                if self.closed:
+                    break
+                building = self._frame_job is not None and not self._frame_job.done()
+                changed = self._session.epoch != self._drawn_epoch or (
+                    self._session.layout_version != self._layout_sent)
+                if changed and not building and (
+                    self.sent - self.acked < self.limits.max_frames_in_flight
+                ):
                     async with self._engine:
                         if self._session.layout_version != self._layout_sent:
                             await self._send_layout_locked(False)  # a logged change
-                        else:
-                            await self._send_frame_locked()
+                        else:  # built while the next slice trains
+                            self._start_frame_locked()
                 if not self.playing:
                     await self._send_status()
                     break
@@ -216,24 +302,40 @@ class Connection:
         except Exception:
             self.playing = False
             await self._error(f"training stopped: {internal_error('training')}", "play")
+        finally:
+            self.scheduler.playing -= 1
 
     def _epochs_this_frame(self, backlog: float) -> int:
-        """The backlog, cut to what fits beside a frame at ``min_frame_rate``."""
-        epochs = int(backlog)
+        """The backlog, cut to what this session's share of the machine trains in a frame.
+
+        Each playing session may use ``cores / playing`` cores (:meth:`Scheduler.share`);
+        frames are built on a second core while the next slice trains, so of its share of
+        a loop (a frame interval, or the time a frame takes to build if longer), the time to
+        build a frame is kept back and training gets the rest (at most the loop, at least
+        :data:`MIN_TRAIN_SHARE` of the share). When that is
+        less than one epoch, the time is saved up: an epoch every few frames.
+        """
         if self._epoch_seconds == 0:  # measure one epoch's cost before training more
-            return min(epochs, 1)
-        if self._epoch_seconds > 0:
-            frame = 1.0 / self.limits.min_frame_rate
-            budget = max(frame - self._frame_seconds, MIN_TRAIN_SHARE * frame)
-            epochs = min(epochs, max(1, int(budget / self._epoch_seconds)))
+            return min(int(backlog), 1)
+        period = max(1.0 / self.limits.frame_rate, self._frame_seconds)  # one loop
+        cpu = self.scheduler.share() * period
+        budget = min(period, max(cpu - self._frame_seconds, MIN_TRAIN_SHARE * min(cpu, period)))
+        self._credit = min(self._credit + budget, 4 * max(budget, self._epoch_seconds))
+        epochs = min(int(backlog), int(self._credit / self._epoch_seconds))
+        self._credit -= epochs * self._epoch_seconds
         return epochs
+
+    def _should_stop(self) -> bool:
+        return self.closed
 
     async def _train(self, epochs: int) -> None:
         async with self._engine:
-            done, seconds = await _timed(self._session.step, epochs)
+            done, seconds = await self._timed(self._session.step, epochs, self._should_stop)
             if done:
                 self._epoch_seconds = _smoothed(self._epoch_seconds, seconds / done)
-            if done < epochs:
+            if self.closed:
+                self.playing = False
+            elif done < epochs:
                 self.playing = False
                 await self._send(
                     {
@@ -255,15 +357,42 @@ class Connection:
             await self._send_layout_locked(rebuilt)
 
     async def _send_layout_locked(self, rebuilt: bool) -> None:
+        await self._flush_frame()
         self._layout_sent = self._session.layout_version
-        layout = await asyncio.to_thread(self._session.describe)
+        layout = await self._run(self._session.describe)
         layout["rebuilt"] = rebuilt
         await self._send(layout)
         await self._send_frame_locked(full_history=rebuilt)
 
     async def _send_frame_locked(self, full_history: bool = False) -> None:
-        frame, seconds = await _timed(self._session.frame, full_history)
+        """Send a frame of the session as it is now (after any frame being built)."""
+        await self._flush_frame()
+        snap = self._session.snapshot(full_history, self.playing)
+        await self._render_and_send(snap)
+
+    def _start_frame_locked(self) -> None:
+        """Start building a frame of the session as it is now; training may go on."""
+        snap = self._session.snapshot(False, self.playing)
+        self._frame_job = asyncio.create_task(self._background_frame(snap))
+
+    async def _background_frame(self, snap: Snapshot) -> None:
+        try:
+            await self._render_and_send(snap)
+        except WebSocketDisconnect:
+            self.playing = False
+        except Exception:
+            self.playing = False
+            await self._error(f"training stopped: {internal_error('drawing')}", "play")
+
+    async def _flush_frame(self) -> None:
+        job, self._frame_job = self._frame_job, None
+        if job is not None:
+            await asyncio.gather(job, return_exceptions=True)
+
+    async def _render_and_send(self, snap: Snapshot) -> None:
+        frame, seconds = await self._timed(render_frame, snap)
         self._frame_seconds = _smoothed(self._frame_seconds, seconds)
+        self._drawn_epoch = snap.epoch
         self.sent += 1
         frame["frame"] = self.sent
         frame["playing"] = self.playing
@@ -281,6 +410,12 @@ class Connection:
             samples.popleft()
         (t0, e0), (t1, e1) = samples[0], samples[-1]
         return round((e1 - e0) / (t1 - t0), 1) if t1 - t0 >= 0.25 else None
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return (await self.scheduler.run(fn, *args))[0]
+
+    async def _timed(self, fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+        return await self.scheduler.run(fn, *args)
 
     async def _send_status(self) -> None:
         await self._send({"type": "status", "playing": self.playing, "speed": self.speed})
@@ -301,6 +436,33 @@ class Connection:
             raise WebSocketDisconnect(1006)
         async with self._send_lock:
             await self.ws.send_text(text)
+
+
+class Scheduler:
+    """Shares the machine among sessions, fairly.
+
+    Engine work (a training slice, a frame, a rebuild) runs in worker threads, at most
+    ``slots`` at once (the CPU count); waiting sessions get a free slot in arrival order
+    (``asyncio.Semaphore`` is first-in first-out), so no tab starves. While several
+    sessions play, each one's training slice per frame shrinks to its share of the cores
+    (:meth:`share`), which keeps every tab's frame rate up.
+    """
+
+    def __init__(self, slots: int | None = None) -> None:
+        self.cores = slots or os.cpu_count() or 1
+        self._slots: asyncio.Semaphore | None = None
+        self.playing = 0  # sessions playing now
+
+    def share(self) -> float:
+        """The cores one playing session may use: ``cores / playing``."""
+        return self.cores / max(1, self.playing)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+        """``fn(*args)`` in a worker thread when a slot is free; its result and seconds."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.cores)
+        async with self._slots:
+            return await _timed(fn, *args)
 
 
 def _smoothed(estimate: float, sample: float) -> float:

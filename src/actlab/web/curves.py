@@ -57,3 +57,33 @@ def catalog() -> list[dict[str, Any]]:
         entry["curve"] = sample(name)
         entries.append(json_safe(entry))
     return entries
+
+
+def formula_preview(definition: str) -> dict[str, Any]:
+    """Parse, differentiate and check a formula definition (``NAME(p=1)=EXPR``) without
+    registering it: its ``f``/``f'`` curve on :data:`X_RANGE` and any warnings.
+
+    User text goes only to :mod:`actlab.formula`'s allow-listed parser (never ``eval``).
+    """
+    import warnings
+
+    from actlab import formula
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        name, expr, defaults = formula.parse_definition(definition)
+        fm = formula.compile_formula(name, expr, defaults)
+    x = np.linspace(X_RANGE[0], X_RANGE[1], SAMPLES)
+    with np.errstate(all="ignore"):
+        f = np.broadcast_to(np.asarray(fm.program(x, **defaults), dtype=np.float64), x.shape)
+        df = np.broadcast_to(np.asarray(fm.dprogram(x, **defaults), dtype=np.float64), x.shape)
+    return json_safe(
+        {
+            "name": name,
+            "params": defaults,
+            "x": np.round(x, 6),
+            "f": np.round(f, 6),
+            "df": np.round(df, 6),
+            "warnings": [str(w.message) for w in caught],
+        }
+    )

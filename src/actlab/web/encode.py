@@ -18,9 +18,10 @@ import numpy as np
 
 #: The plane the playground draws: x and y in [-6, 6].
 DOMAIN = (-6.0, 6.0)
-#: Cells per side of the output heatmap (the playground's DENSITY) and of a neuron's.
+#: Cells per side of the output heatmap (the playground's DENSITY) and of a neuron's (the
+#: playground's DENSITY / 10).
 HEATMAP_SIZE = 100
-NODE_SIZE = 20
+NODE_SIZE = 10
 
 
 @lru_cache(maxsize=4)
@@ -32,14 +33,6 @@ def grid(size: int = HEATMAP_SIZE) -> np.ndarray:
     points = np.stack([gx.ravel(), gy.ravel()], axis=1)
     points.setflags(write=False)
     return points
-
-
-def reduce_grid(values: np.ndarray, size: int = HEATMAP_SIZE, to: int = NODE_SIZE) -> np.ndarray:
-    """Block means of square grids: ``[..., size*size]`` to ``[..., to*to]``."""
-    f = size // to
-    lead = values.shape[:-1]
-    blocks = values.reshape(*lead, to, f, to, f)
-    return blocks.mean(axis=(-3, -1)).reshape(*lead, to * to)
 
 
 def heat_bytes(values: np.ndarray) -> np.ndarray:

@@ -30,6 +30,9 @@ class Limits:
     min_frame_rate: float = 24.0
     #: Frames sent but not yet acknowledged by the page before the server waits.
     max_frames_in_flight: int = 2
+    #: Largest CSV file the page may upload, in bytes (``actlab.data`` checks rows and
+    #: columns as for ``actlab train --data``).
+    max_csv_bytes: int = 2 * 1024 * 1024
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

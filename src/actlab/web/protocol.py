@@ -22,6 +22,9 @@ inspect    ``{"node": [layer, index] | null}`` — show one neuron in the big he
 edit       ``{"layer": int, "node": int, "input": int | null, "value": number}`` — set
            one weight (the link from ``input`` of layer ``layer`` to ``node`` of the next)
            or, with ``input`` null, the bias of ``node`` in layer ``layer + 1``
+formula    ``{"definition": "NAME(p=1)=EXPR", "use": bool}`` — a formula activation:
+           its f/f' curve (a preview), or, with ``use``, defined and trained with
+data       ``{"sha256": str}`` — train on an uploaded CSV dataset (``POST /api/csv``)
 export     ask for the runs' JSON (as ``actlab train --json`` prints it)
 ack        ``{"frame": int}`` — the page has drawn that frame
 ========== ===================================================================
@@ -274,6 +277,22 @@ def _parse_edit(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"layer": layer, "node": node, "input": source, "value": value}
 
 
+#: Longest formula definition accepted (the formula module caps the expression itself).
+_FORMULA_CHARS = 800
+
+
+def _parse_formula(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    text = _string("formula: definition", data.get("definition"), _FORMULA_CHARS)
+    return {"definition": text, "use": _boolean("formula: use", data.get("use", False))}
+
+
+def _parse_data(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    digest = _string("data: sha256", data.get("sha256"), 64)
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ProtocolError("data: sha256 must be 64 lower-case hex digits")
+    return {"sha256": digest}
+
+
 def _parse_ack(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"frame": _integer("ack: frame", data.get("frame"), 0, 2**53)}
 
@@ -292,6 +311,8 @@ _PARSERS: dict[str, Callable[[dict[str, Any], Limits], dict[str, Any]]] = {
     "inspect": _parse_inspect,
     "export": _no_args,
     "edit": _parse_edit,
+    "formula": _parse_formula,
+    "data": _parse_data,
     "ack": _parse_ack,
 }
 _ARGUMENTS: dict[str, set[str]] = {
@@ -304,6 +325,8 @@ _ARGUMENTS: dict[str, set[str]] = {
     "inspect": {"node"},
     "ack": {"frame"},
     "edit": {"layer", "node", "input", "value"},
+    "formula": {"definition", "use"},
+    "data": {"sha256"},
 }
 for _kind in _PARSERS:
     _ARGUMENTS.setdefault(_kind, set())

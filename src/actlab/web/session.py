@@ -15,6 +15,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -27,17 +28,20 @@ from actlab.playground.datasets import features as feature_values
 from actlab.playground.engine import initial_state
 from actlab.web import curves
 from actlab.web.encode import (
+    HEATMAP_SIZE,
     NODE_SIZE,
     b64,
     finite_or_none,
     grid,
     heat_b64,
     json_safe,
-    reduce_grid,
 )
 from actlab.web.limits import Limits
 from actlab.web.protocol import ProtocolError
 
+#: Cells per side of a compared run's small heatmap, and of the big one while playing.
+CARD_SIZE = 50
+MOVING_SIZE = 50
 #: Config fields that change only the drawing, not the run.
 DISPLAY_ONLY = frozenset({"show_test_data", "discretize"})
 #: Config fields the playground applies live, without a reset (``playground.ts``).
@@ -53,9 +57,8 @@ WEIGHTS_KEY = "actlabWeights"
 LOG_KEY = "actlabLog"
 #: Most live changes kept in one run's log.
 MAX_LOG = 200
-#: Epochs trained per engine call while playing: the slice after which a closed tab's or a
-#: paused session's work stops.
-SLICE_EPOCHS = 1_000_000
+#: Most epochs trained per engine call: a closed tab's work stops after the slice it is in.
+SLICE_EPOCHS = 10
 _SAFE = ",:.+-_~!*'()/;@$"
 _EDIT_KEY = re.compile(r"(w|b)(\d{1,3})_(\d{1,3})(?:_(\d{1,3}))?")
 
@@ -231,7 +234,7 @@ class Session:
         epochs = min(epochs, self.limits.max_epochs - self.epoch)
         done = 0
         while done < epochs:
-            if should_stop is not None and done and should_stop():
+            if should_stop is not None and should_stop():
                 break
             n = min(epochs - done, SLICE_EPOCHS)
             if self._applied < len(self.log):
@@ -293,8 +296,11 @@ class Session:
         self._enact(Event(epoch, field_name, value))
 
     # ------------------------------------------------------------------ messages
-    def apply(self, kind: str, args: dict[str, Any]) -> Outcome:
-        """Carry out one validated message other than play/pause/speed/ack."""
+    def apply(
+        self, kind: str, args: dict[str, Any], should_stop: Callable[[], bool] | None = None
+    ) -> Outcome:
+        """Carry out one validated message other than play/pause/speed/ack (a ``step``
+        ends early once ``should_stop()`` is true)."""
         if kind == "load":
             return self._load(args["url"])
         if kind == "set":
@@ -306,7 +312,7 @@ class Session:
             self._live("seed", random_seed())
             return Outcome()
         if kind == "step":
-            self.step(args["epochs"])
+            self.step(args["epochs"], should_stop)
             return Outcome()
         if kind == "compare":
             return self._compare(args["activations"])
@@ -321,6 +327,15 @@ class Session:
             return Outcome()
         if kind == "export":
             return Outcome(reply={"type": "export", "runs": self.export()})
+        if kind == "data":  # an uploaded CSV (registered in this process by its hash)
+            from actlab.data import resolve
+
+            dataset = resolve(args["sha256"])
+            config = self.config.replace(data=dataset.sha256, data_path=None,
+                                         data_columns=dataset.columns,
+                                         problem=dataset.problem)
+            self._build(config, self.extras, None, [])
+            return Outcome(rebuilt=True)
         if kind == "edit":
             kind_ = "b" if args["input"] is None else "w"
             key = f"{kind_}{args['layer']}_{args['node']}"
@@ -452,70 +467,156 @@ class Session:
             },
         }
 
-    def frame(self, full_history: bool = False) -> dict[str, Any]:
-        """What the page draws now: losses since the last frame, heatmaps, the network."""
+    def frame(self, full_history: bool = False, moving: bool = False) -> dict[str, Any]:
+        """What the page draws now (see :meth:`snapshot` and :func:`render_frame`)."""
+        return render_frame(self.snapshot(full_history, moving))
+
+    def snapshot(self, full_history: bool = False, moving: bool = False) -> Snapshot:
+        """Copies of what a frame shows (cheap: weights, biases, losses since the last
+        frame), so that the frame can be built while training goes on."""
         start = 0 if full_history else self._sent_epoch
         end = self.epoch + 1
-        points = grid()
         runs = []
-        network = None
-        for k, trainer in enumerate(self.trainers):
-            train_xy = trainer.data[0].train_xy
-            train_outputs = trainer.layer_outputs(train_xy)
-            dead_units = [np.all(o[0] == 0, axis=0) for o in train_outputs[1:-1]]
-            if k == self.focus:
-                outputs = trainer.layer_outputs(points)
-                heat = outputs[-1][0, :, 0]
-                if self.inspect is not None:
-                    heat = outputs[self.inspect[0]][0, :, self.inspect[1]]
-                network = self._network(trainer, outputs, dead_units)
-            else:
-                heat = trainer.predict(points)[0]
-            runs.append(self._run_state(trainer, start, end, heat, dead_units))
-        self._sent_epoch = end
-        return {
-            "type": "frame",
-            "epoch": self.epoch,
-            "loss_start": start,
-            "focus": self.focus,
-            "inspect": list(self.inspect) if self.inspect else None,
-            "runs": runs,
-            "network": network,
-        }
-
-    def _run_state(
-        self, trainer: Trainer, start: int, end: int, heat: np.ndarray, dead: list[np.ndarray]
-    ) -> dict[str, Any]:
-        diverged = int(trainer.diverged_at[0])
-        train, test = trainer.train_loss[0], trainer.test_loss[0]
-        return {
-            "train_loss": finite_or_none(train[end - 1]),
-            "test_loss": finite_or_none(test[end - 1]),
-            "train": b64(train[start:end], "<f8"),
-            "test": b64(test[start:end], "<f8"),
-            "diverged_at": diverged,
-            "divergence": _divergence_text(diverged, train, test),
-            "dead_units": int(sum(int(d.sum()) for d in dead)),
-            "heatmap": heat_b64(heat),
-        }
-
-    def _network(
-        self, trainer: Trainer, outputs: list[np.ndarray], dead_units: list[np.ndarray]
-    ) -> dict[str, Any]:
-        layers = []
-        for layer in range(len(trainer.weights)):
-            node_maps = reduce_grid(outputs[layer + 1][0].T)
-            layers.append(
-                {
-                    "weights": b64(trainer.weights[layer][0], "<f4"),
-                    "biases": b64(trainer.biases[layer][0], "<f4"),
-                    "dead_links": b64(trainer.dead[layer][0], "u1"),
-                    "dead_units": b64(dead_units[layer], "u1") if layer < len(dead_units)
-                    else None,
-                    "maps": heat_b64(node_maps),
-                }
+        for trainer in self.trainers:
+            diverged = int(trainer.diverged_at[0])
+            train, test = trainer.train_loss[0], trainer.test_loss[0]
+            runs.append(
+                RunSnapshot(
+                    net=trainer.net,
+                    features=trainer.configs[0].features,
+                    train_x=trainer.train_x[0],
+                    weights=[w[0].copy() for w in trainer.weights],
+                    biases=[b[0].copy() for b in trainer.biases],
+                    dead=[d[0].copy() for d in trainer.dead],
+                    train=train[start:end].copy(),
+                    test=test[start:end].copy(),
+                    loss=(float(train[end - 1]), float(test[end - 1])),
+                    diverged_at=diverged,
+                    divergence=_divergence_text(diverged, train, test),
+                )
             )
-        return {"layers": layers}
+        self._sent_epoch = end
+        return Snapshot(self.epoch, start, self.focus, self.inspect, moving, runs)
+
+
+@dataclass
+class RunSnapshot:
+    """One run's state for one frame (see :meth:`Session.snapshot`)."""
+
+    net: Any
+    features: tuple[str, ...]
+    train_x: np.ndarray
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    dead: list[np.ndarray]
+    train: np.ndarray  # losses since the last frame
+    test: np.ndarray
+    loss: tuple[float, float]  # train and test loss now
+    diverged_at: int
+    divergence: str | None
+
+
+@dataclass
+class Snapshot:
+    epoch: int
+    loss_start: int
+    focus: int
+    inspect: tuple[int, int] | None
+    moving: bool
+    runs: list[RunSnapshot]
+
+
+def render_frame(snap: Snapshot) -> dict[str, Any]:
+    """The ``frame`` message: losses since the last frame, heatmaps, the network.
+
+    Heatmaps are display-only: computed in float32 on cached grid inputs (see
+    :func:`display_outputs`), the big one on the :data:`HEATMAP_SIZE` grid
+    (:data:`MOVING_SIZE` while playing: the page smooths it, and a paused run gets the
+    full grid), each neuron's on the coarse :data:`NODE_SIZE` grid and a compared run's on
+    the :data:`CARD_SIZE` grid, then quantised to one byte a cell.
+    """
+    runs = []
+    network = None
+    for k, run in enumerate(snap.runs):
+        dead_units = [np.all(o == 0, axis=0) for o in display_outputs(run, run.train_x)[1:-1]]
+        if k == snap.focus:
+            depth = len(run.weights) if snap.inspect is None else snap.inspect[0]
+            size = MOVING_SIZE if snap.moving else HEATMAP_SIZE
+            big = display_outputs(run, _grid_features(run.features, size), depth)
+            heat = big[-1][:, 0 if snap.inspect is None else snap.inspect[1]]
+            coarse = display_outputs(run, _grid_features(run.features, NODE_SIZE))
+            network = _network(run, coarse, dead_units)
+        else:
+            size = CARD_SIZE
+            heat = display_outputs(run, _grid_features(run.features, size))[-1][:, 0]
+        runs.append(
+            {
+                "train_loss": finite_or_none(run.loss[0]),
+                "test_loss": finite_or_none(run.loss[1]),
+                "train": b64(run.train, "<f8"),
+                "test": b64(run.test, "<f8"),
+                "diverged_at": run.diverged_at,
+                "divergence": run.divergence,
+                "dead_units": int(sum(int(d.sum()) for d in dead_units)),
+                "heatmap": heat_b64(heat),
+                "heatmap_size": size,
+            }
+        )
+    return {
+        "type": "frame",
+        "epoch": snap.epoch,
+        "loss_start": snap.loss_start,
+        "focus": snap.focus,
+        "inspect": list(snap.inspect) if snap.inspect else None,
+        "runs": runs,
+        "network": network,
+    }
+
+
+def _network(
+    run: RunSnapshot, outputs: list[np.ndarray], dead_units: list[np.ndarray]
+) -> dict[str, Any]:
+    layers = []
+    for layer in range(len(run.weights)):
+        layers.append(
+            {
+                "weights": b64(run.weights[layer], "<f4"),
+                "biases": b64(run.biases[layer], "<f4"),
+                "dead_links": b64(run.dead[layer], "u1"),
+                "dead_units": b64(dead_units[layer], "u1") if layer < len(dead_units)
+                else None,
+                "maps": heat_b64(outputs[layer + 1].T),
+            }
+        )
+    return {"layers": layers}
+
+
+def display_outputs(
+    run: RunSnapshot, x: np.ndarray, depth: int | None = None
+) -> list[np.ndarray]:
+    """Every node's output ``[P, n]`` (float32) for inputs ``x [P, F]``, layers 0..``depth``.
+
+    For drawing only (training and losses stay float64 in the engine): float32 and
+    ``einsum`` (no BLAS threads, which a busy machine makes slow for these small
+    products) cost a fraction of the engine's float64 forward pass.
+    """
+    outs = [x.astype(np.float32, copy=False)]
+    n = len(run.weights)
+    with np.errstate(all="ignore"):
+        for layer in range(n if depth is None else depth):
+            w = run.weights[layer].astype(np.float32)
+            b = run.biases[layer].astype(np.float32)
+            z = np.einsum("pi,oi->po", outs[-1], w) + b
+            outs.append(np.asarray(run.net.act(layer, n)(z), dtype=np.float32))
+    return outs
+
+
+@lru_cache(maxsize=64)
+def _grid_features(features: tuple[str, ...], size: int) -> np.ndarray:
+    """The input features at the cells of the ``size``² grid, float32 (computed once)."""
+    values = feature_values(grid(size), features).astype(np.float32)
+    values.setflags(write=False)
+    return values
 
 
 def _fits(target: tuple[int, int, int | None], sizes: tuple[int, ...]) -> bool:

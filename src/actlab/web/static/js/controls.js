@@ -160,14 +160,15 @@ const ERROR_PLACES = {
   dataset: "datasets", reg_dataset: "datasets", show_test_data: "show-test-data",
   discretize: "discretize", load: "url-input", compare: "compare-add", focus: "compare-add",
   speed: "speed", play: "play-pause-button", step: "play-pause-button", reset: "play-pause-button",
-  regenerate: "data-regen-button", edit: "network", inspect: "network", export: "export-button",
+  regenerate: "data-regen-button", edit: "network", formula: "formula-input", data: "csv-drop", inspect: "network", export: "export-button",
 };
 
 function errorHost(id) {
   const control = $(id);
   if (!control) return null;
   if (id === "activation-params") return control;
-  return control.closest(".control, .slider, .url-row, .compare-add, .checkboxes, .activation-panel, .network-column, .column") || control.parentElement;
+  if (id === "csv-drop") return control.parentElement;
+  return control.closest(".formula-box, .control, .slider, .url-row, .compare-add, .checkboxes, .activation-panel, .network-column, .column") || control.parentElement;
 }
 
 /** Show `message` beside the controls of `fields` (or of the `request` that failed). */

@@ -140,6 +140,9 @@ function handle(msg) {
     case "export":
       download(msg.runs);
       break;
+    case "formula":
+      onFormula(msg);
+      break;
     default:
       break;
   }
@@ -246,7 +249,7 @@ function updateCompare(frame) {
     const card = cards[k];
     if (!card) return;
     card.classList.toggle("focused", k === frame.focus);
-    paintHeatmap(card.querySelector("canvas"), run.cells, 0, HEATMAP_CELLS, state.config.discretize);
+    paintHeatmap(card.querySelector("canvas"), run.cells, 0, run.heatmap_size || HEATMAP_CELLS, state.config.discretize);
     const dead = run.dead_units ? `, ${run.dead_units} dead` : "";
     card.querySelector(".run-info").textContent = run.divergence
       ? run.divergence
@@ -291,7 +294,7 @@ function render() {
     caption = layer === 0 ? `input ${FEATURE_LABELS[cfg.features[index]]}`
       : layer === last ? "output node" : `layer ${layer}, neuron ${index + 1}`;
   }
-  heatmap.draw(run.cells, HEATMAP_CELLS, {
+  heatmap.draw(run.cells, run.heatmap_size || HEATMAP_CELLS, {
     discretize: cfg.discretize,
     showTest: cfg.show_test_data,
     message: run.divergence,
@@ -342,6 +345,79 @@ function showLegend(runs) {
   key.className = "legend-key";
   key.textContent = "solid: test loss, dashed: training loss";
   box.append(key);
+}
+
+// ------------------------------------------------------------------ CSV upload
+/** Upload a CSV (size-capped here and on the server), then train on it. */
+async function uploadCsv(file) {
+  clearInlineErrors();
+  const cap = state.limits ? state.limits.max_csv_bytes : 2 * 1024 * 1024;
+  if (file.size > cap) {
+    showInlineError(null, "data", `${file.name}: the file is too large (limit ${cap.toLocaleString("en")} bytes)`);
+    return;
+  }
+  try {
+    const response = await fetch("/api/csv", { method: "POST", body: file, headers: { "x-filename": file.name.replace(/[^\x20-\x7e]/g, "_") } });
+    const reply = await response.json();
+    if (!response.ok) { showInlineError(null, "data", reply.error); return; }
+    stats.uploads = (stats.uploads || 0) + 1;
+    send({ type: "data", sha256: reply.sha256 });
+  } catch (error) {
+    showInlineError(null, "data", `upload failed: ${error}`);
+  }
+}
+
+function bindCsv() {
+  const zone = $("csv-drop");
+  const input = $("csv-file");
+  zone.addEventListener("click", () => input.click());
+  zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
+  input.addEventListener("change", () => { if (input.files[0]) uploadCsv(input.files[0]); input.value = ""; });
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer.files[0]) uploadCsv(e.dataTransfer.files[0]);
+  });
+}
+
+// ------------------------------------------------------------------ formula box
+let formulaTimer = null;
+
+/** Preview what is typed (f and f' drawn live, errors inline); Use trains with it. */
+function bindFormula() {
+  const input = $("formula-input");
+  const preview = () => {
+    const text = input.value.trim();
+    if (!text) { formulaStatus("", ""); if (state.runs.length) showActivation(state.runs); return; }
+    send({ type: "formula", definition: text, use: false });
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(formulaTimer);
+    formulaTimer = setTimeout(preview, 350);
+  });
+  const use = () => {
+    const text = input.value.trim();
+    if (text) send({ type: "formula", definition: text, use: true });
+  };
+  $("formula-use").addEventListener("click", use);
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") use(); });
+}
+
+function formulaStatus(text, kind) {
+  const box = $("formula-status");
+  box.textContent = text;
+  box.className = `formula-status ${kind}`;
+}
+
+function onFormula(msg) {
+  if (msg.definition !== $("formula-input").value.trim()) return; // typed on since
+  stats.formulas = (stats.formulas || 0) + 1;
+  if (!msg.ok) { formulaStatus(msg.error, "error"); return; }
+  const curve = msg.curve;
+  formulaStatus(curve.warnings.length ? curve.warnings.join(" ") : (msg.used ? `training with ${curve.name}` : `f and f′ of ${curve.name}`), "");
+  if (!msg.used) drawCurves($("activation-curve"), [curve], RUN_COLORS);
 }
 
 // ------------------------------------------------------------------ editing a weight
@@ -413,6 +489,8 @@ const classroom = new ClassroomBuilder(() => state.hash || "");
 
 function bindPage() {
   bindEditor();
+  bindFormula();
+  bindCsv();
   bindControls(send, () => state.config, () => state.limits, (field, value) => {
     state.config = { ...state.config, [field]: value };
     if (state.latest) render();
