@@ -739,3 +739,80 @@ def test_csv_upload_is_capped_checked_and_trains(client: TestClient) -> None:
         assert page.until("frame", lambda f: f["epoch"] == 2)["runs"][0]["test_loss"] > 0
         page.send(type="data", sha256="0" * 64)
         assert "sha256" in page.until("error")["message"]
+
+
+
+
+def test_every_field_case_gets_the_table_verdict_over_the_websocket(client: TestClient) -> None:
+    from fieldcases import CASES
+
+    from actlab.web.protocol import SETTABLE
+
+    base = "activation=tanh&networkShape=4,2&seed=0.5"
+    tried = 0
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        for case in CASES:
+            if case.field not in SETTABLE or any(k not in SETTABLE for k in case.context):
+                continue
+            if case.jsonable:
+                text = json.dumps({"type": "set", "changes": {**case.context,
+                                                              case.field: case.value}})
+            elif not case.ok and case.text is not None and not case.context:
+                text = f'{{"type": "set", "changes": {{"{case.field}": {case.text}}}}}'
+            else:
+                continue
+            ws.send_text(text)
+            reply = page.receive()
+            while reply["type"] not in ("config", "error"):
+                reply = page.receive()
+            assert reply["type"] == ("config" if case.ok else "error"), (str(case), reply)
+            if case.ok:
+                page.until("frame")
+                loaded(page, base)
+            tried += 1
+        page.send(type="step", epochs=1)
+        assert page.until("frame")["epoch"] == 1
+    assert tried > 100
+
+
+
+
+def test_string_parameters_and_odd_url_values_keep_the_page_working(client: TestClient) -> None:
+    # problem 1: gelu approximate=tanh through set, reset, regenerate, export and the URL
+    with connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="set", changes={"activation": "gelu",
+                                       "activation_params": {"approximate": "tanh"}})
+        config = page.until("config")
+        assert "activationParams=approximate:tanh" in config["hash"]
+        page.send(type="step", epochs=2)
+        page.until("frame", lambda f: f["epoch"] == 2)
+        page.send(type="regenerate")
+        page.until("config")
+        page.send(type="reset")
+        config = page.until("config")
+        page.send(type="export")
+        run = page.until("export")["runs"][0]
+        assert run["config"]["activationParams"] == {"approximate": "tanh"}
+        assert not page.errors
+    with client.websocket_connect(f"/ws?url={quote(config['hash'])}") as ws:
+        again = Page(ws)
+        _, reopened = again.open()
+        assert reopened["hash"] == config["hash"] and not again.errors
+    reply = client.get("/api/config", params={"url": "#activation=gelu&activationParams="
+                                                     "approximate:tanh&seed=0.5"})
+    assert reply.status_code == 200, reply.text
+    # problem 2: one odd value does not throw the rest of the URL away
+    odd = ("activation=relu&noise=60&dataset=moons&learningRate=0.1&x=false&y=false&"
+           "networkShape=3,3&seed=0.42")
+    with client.websocket_connect(f"/ws?url={quote(odd)}") as ws:
+        page = Page(ws)
+        _, config = page.open()
+    fields_ = config["config"]
+    assert (fields_["activation"], fields_["learning_rate"], fields_["seed"]) == (
+        "relu", 0.1, "0.42")
+    assert fields_["network_shape"] == [3, 3] and fields_["features"]
+    assert len(page.notices) >= 3 and not page.errors  # noise, dataset, features: said

@@ -6,6 +6,7 @@ Routes:
 - ``GET /api/info`` — version, limits, features and datasets;
 - ``GET /api/activations`` — every registry activation, its parameters and f/f' curve;
 - ``GET /api/datasets`` — the six dataset thumbnails;
+- ``GET /api/fields`` — the constraint table of config fields (``fields.as_json()``);
 - ``GET /api/config?url=...`` — a playground URL parsed: canonical hash and fields;
 - ``POST /api/csv`` — a CSV dataset uploaded by the page (size-capped), by content hash;
 - ``WS /ws?url=...`` — one training session per connection, opening the playground URL
@@ -39,10 +40,11 @@ from starlette.websockets import WebSocket
 from actlab import __version__
 from actlab.data import load_csv
 from actlab.errors import ActlabError
-from actlab.playground import FEATURES, PlaygroundConfig
+from actlab.playground import FEATURES, PlaygroundConfig, fields
 from actlab.playground.datasets import CLASSIFICATION_DATASETS, REGRESSION_DATASETS
 from actlab.web import curves, thumbnails
 from actlab.web.connection import Connection, Scheduler, internal_error
+from actlab.web.encode import json_safe
 from actlab.web.limits import Limits
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -205,6 +207,9 @@ def create_app(
     def activations(request: Request) -> Response:
         return JSONResponse(curves.catalog())
 
+    def field_table(request: Request) -> Response:
+        return JSONResponse(json_safe(fields.as_json()))
+
     def datasets(request: Request) -> Response:
         return JSONResponse(thumbnails.thumbnails())
 
@@ -290,6 +295,7 @@ def create_app(
         Route("/api/activations", activations),
         Route("/api/datasets", datasets),
         Route("/api/config", config),
+        Route("/api/fields", field_table),
         Route("/api/csv", upload_csv, methods=["POST"]),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

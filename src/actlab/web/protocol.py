@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actlab.errors import ActlabError
+from actlab.playground import fields
 from actlab.playground.datasets import FEATURES
 from actlab.web.limits import Limits
 
@@ -150,62 +151,60 @@ def _list(where: str, value: Any, max_items: int) -> list[Any]:
 
 
 # ---------------------------------------------------------------------------- set
-def _params(where: str, value: Any, limits: Limits) -> dict[str, float | str]:
-    if not isinstance(value, dict):
-        raise ProtocolError(f"{where} must be an object of name: value")
-    if len(value) > _MAX_PARAMS:
-        raise ProtocolError(f"{where} has too many entries (limit {_MAX_PARAMS})")
-    out: dict[str, float | str] = {}
-    for name, v in value.items():
-        _string(f"{where} name", name, 32)
-        out[name] = _string(f"{where}.{name}", v, 32) if isinstance(v, str) else _number(
-            f"{where}.{name}", v, -1e6, 1e6
-        )
-    return out
-
-
-def _shape(where: str, value: Any, limits: Limits) -> tuple[int, ...]:
-    items = _list(where, value, limits.max_hidden_layers)
-    return tuple(_integer(f"{where} entry", n, 1, limits.max_neurons) for n in items)
-
-
-def _features(where: str, value: Any, limits: Limits) -> tuple[str, ...]:
-    items = _list(where, value, len(FEATURE_IDS))
-    for item in items:
-        if item not in FEATURE_IDS:
-            raise ProtocolError(f"{where}: unknown feature {item!r}; allowed: {FEATURE_IDS}")
-    if len(set(items)) != len(items):
-        raise ProtocolError(f"{where}: a feature is listed twice")
-    return tuple(items)
-
-
-def _regularization(where: str, value: Any, limits: Limits) -> str | None:
-    if value not in (None, "L1", "L2"):
-        raise ProtocolError(f"{where} must be null, 'L1' or 'L2', got {_shown(value)}")
-    return value
-
-
 _FieldCheck = Callable[[str, Any, Limits], Any]
 
-#: The :class:`PlaygroundConfig` fields a page may set, each with its check.
+
+def _table(name: str, pre: _FieldCheck | None = None) -> _FieldCheck:
+    """The constraint table's check for ``name`` (:mod:`actlab.playground.fields`), after
+    an optional size check ``pre`` (long lists are refused before they are looked at)."""
+
+    def check(where: str, value: Any, limits: Limits) -> Any:
+        if pre is not None:
+            pre(where, value, limits)
+        try:
+            return fields.check(name, value, where)
+        except ActlabError as exc:
+            raise ProtocolError(str(exc)) from None
+
+    return check
+
+
+def _short_list(most: Callable[[Limits], int]) -> _FieldCheck:
+    def check(where: str, value: Any, limits: Limits) -> None:
+        if isinstance(value, list) and len(value) > most(limits):
+            raise ProtocolError(f"{where} has too many entries (limit {most(limits)})")
+
+    return check
+
+
+def _few_params(where: str, value: Any, limits: Limits) -> None:
+    if isinstance(value, dict) and len(value) > _MAX_PARAMS:
+        raise ProtocolError(f"{where} has too many entries (limit {_MAX_PARAMS})")
+
+
+#: The :class:`PlaygroundConfig` fields a page may set, each checked by the one constraint
+#: table (the same verdict as the config and the command line), lists capped first.
 SETTABLE: dict[str, _FieldCheck] = {
-    "activation": lambda w, v, lim: _string(w, v),
-    "activation_params": _params,
-    "regularization": _regularization,
-    "regularization_rate": lambda w, v, lim: _number(w, v, 0, 1e3),
-    "learning_rate": lambda w, v, lim: _number(w, v, 0, 1e3),
-    "batch_size": lambda w, v, lim: _integer(w, v, 1, 1000),
-    "dataset": lambda w, v, lim: _string(w, v),
-    "reg_dataset": lambda w, v, lim: _string(w, v),
-    "noise": lambda w, v, lim: _number(w, v, 0, 50),
-    "perc_train_data": lambda w, v, lim: _number(w, v, 10, 90),
-    "network_shape": _shape,
-    "seed": lambda w, v, lim: _string(w, v),
-    "features": _features,
-    "problem": lambda w, v, lim: _string(w, v),
-    "init_zero": lambda w, v, lim: _boolean(w, v),
-    "show_test_data": lambda w, v, lim: _boolean(w, v),
-    "discretize": lambda w, v, lim: _boolean(w, v),
+    name: _table(name, pre)
+    for name, pre in (
+        ("activation", None),
+        ("activation_params", _few_params),
+        ("regularization", None),
+        ("regularization_rate", None),
+        ("learning_rate", None),
+        ("batch_size", None),
+        ("dataset", None),
+        ("reg_dataset", None),
+        ("noise", None),
+        ("perc_train_data", None),
+        ("network_shape", _short_list(lambda lim: lim.max_hidden_layers)),
+        ("seed", None),
+        ("features", _short_list(lambda lim: len(FEATURE_IDS))),
+        ("problem", None),
+        ("init_zero", None),
+        ("show_test_data", None),
+        ("discretize", None),
+    )
 }
 
 
