@@ -15,7 +15,7 @@ import sys
 from actlab.errors import ActlabError
 
 #: Sub-command modules, in the order ``actlab --help`` lists them.
-COMMAND_MODULES = ("plot", "table", "train", "compare", "reproduce", "serve")
+COMMAND_MODULES = ("plot", "table", "train", "compare", "sweep", "reproduce", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -37,6 +37,10 @@ from actlab.playground.rng import SeedRandom
 REG_NONE, REG_L1, REG_L2 = 0, 1, 2
 _REG_CODES = {None: REG_NONE, "L1": REG_L1, "L2": REG_L2}
 INIT_BIAS = 0.1
+#: Bumped whenever a change to the engine or kernel changes any trained number; part of
+#: every stored run's key (:func:`actlab.sweep.spec.run_key`), so stale results are
+#: never mistaken for current ones.
+ENGINE_VERSION = "tfpg-1"
 
 Progress = Callable[[int, int], None]
 
@@ -492,6 +496,24 @@ class Trainer:
 
     def results(self) -> list[RunResult]:
         return [self.result(k) for k in range(self.k)]
+
+
+@lru_cache(maxsize=1024)
+def _kernel_supports(activation: str, params: tuple) -> bool:
+    try:
+        from actlab.playground import kernel
+    except ImportError:
+        return False
+    probe = PlaygroundConfig(activation=activation, activation_params=dict(params))
+    return kernel.for_config(probe) is not None
+
+
+def resolved_backend(config: PlaygroundConfig, backend: str = "auto") -> str:
+    """``"numba"`` or ``"numpy"``: what a :class:`Trainer` with ``backend`` would use."""
+    if backend == "numpy":
+        return "numpy"
+    params = tuple(sorted(config.activation_params.items()))
+    return "numba" if _kernel_supports(config.activation, params) else "numpy"
 
 
 def _select_kernel(backend: str, config: PlaygroundConfig):
