@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from actlab.cli.train import add_config_arguments, config_from_args
+from actlab.cli.train import add_config_arguments, config_from_args, describe_data
 from actlab.errors import ActlabError
 
 
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         from actlab.sweep.store import Store
 
         Store.open(args.db).close()  # refuse an unusable --db before anything trains
+    describe_data(base, sys.stdout)
 
     progress = None if args.quiet else ProgressLine(
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",

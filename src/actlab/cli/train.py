@@ -36,6 +36,13 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, activation: bool = 
     """Flags for every playground config key; ``--url`` gives the base config."""
     group = parser.add_argument_group("run configuration (override --url)")
     group.add_argument("--url", help="a playground URL or its hash: the base configuration")
+    group.add_argument("--data", metavar="CSV",
+                       help="train on your own CSV file instead of a playground dataset: a "
+                       "header, two or more numeric input columns, then label (two classes "
+                       "-1/1, 0/1 or two names; or numbers for regression)")
+    group.add_argument("--no-scale", dest="data_no_scale", action="store_true",
+                       help="with --data: use the inputs as they are (default: each column "
+                       "scaled linearly into the playground's [-6, 6])")
     for flag, field, typ, text in CONFIG_FLAGS:
         if flag == "--activation" and not activation:
             continue
@@ -56,10 +63,26 @@ def config_from_args(args: argparse.Namespace):
 
     base = PlaygroundConfig.from_url(args.url) if args.url else PlaygroundConfig()
     changes: dict[str, Any] = {}
+    data_file = getattr(args, "data", None)
+    if data_file is not None:
+        from actlab.data import load_csv
+
+        if args.cfg_dataset is not None:
+            raise ActlabError("--data and --dataset exclude each other: train on a CSV file "
+                              "or on a playground dataset")
+        dataset = load_csv(data_file, scale=not args.data_no_scale,
+                           problem=args.cfg_problem or "auto")
+        changes.update(dataset.config_fields())
+        if dataset.n_inputs > 2 and args.cfg_features is None:
+            changes["features"] = ("x", "y")
+    elif getattr(args, "data_no_scale", False):
+        raise ActlabError("--no-scale applies to --data only")
     for key, value in vars(args).items():
         if not key.startswith("cfg_") or value is None:
             continue
         field = key[4:]
+        if field == "problem" and data_file is not None:
+            continue  # the CSV was read as this problem above
         if field == "regularization":
             value = None if value == "none" else value
         elif field == "network_shape":
@@ -129,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {w.message}", file=sys.stderr)
     for note in cfg.exceeds_ui():
         print(f"note: the playground's page cannot show this run: {note}", file=sys.stderr)
+    describe_data(cfg, sys.stderr if args.json == "-" else sys.stdout)
 
     trainer = Trainer([cfg], backend=args.backend)
     started = time.perf_counter()
@@ -171,6 +195,16 @@ def run(args: argparse.Namespace) -> int:
 
         save_figure(run_figure(trainer), args.plot)
     return 0
+
+
+def describe_data(cfg, out) -> None:
+    """Print what CSV data a config trains on (its rows, scaling, labels, hash)."""
+    if cfg.data is None:
+        return
+    from actlab.data import resolve
+
+    dataset = resolve(cfg.data, cfg.data_path, scale=cfg.data_scale, problem=cfg.problem)
+    print(dataset.describe(), file=out)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -5,10 +5,14 @@ every key, the playground's defaults, the playground's serialization (key order,
 format, ``regularization`` omitted when none), so ``from_url(url).to_url()`` opens the same
 run on playground.tensorflow.org.
 
-actlab goes beyond the page in three ways, all stated here: the hidden activation may be any
+actlab goes beyond the page in four ways, all stated here: the hidden activation may be any
 registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
-ignores); the engine takes any number of layers and neurons (the page stops at 6 × 8); and
-learning rate, batch size and noise are validated as numbers, not menu entries.
+ignores); the engine takes any number of layers and neurons (the page stops at 6 × 8);
+learning rate, batch size and noise are validated as numbers, not menu entries; and a run
+may train on the user's own CSV data (:mod:`actlab.data`), named in the extra keys ``data``
+(the dataset's content hash), ``dataPath`` (where the file was), ``dataScale`` and
+``dataColumns`` (the input columns). The page ignores those keys and would show its own
+dataset; replaying such a URL in actlab needs the file itself.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from actlab.errors import ActlabError
 from actlab.playground.datasets import (
@@ -77,6 +81,11 @@ class PlaygroundConfig:
     ``features`` lists the enabled inputs in the playground's order
     (x, y, xSquared, ySquared, xTimesY, sinX, sinY). ``cos_x``/``cos_y`` exist in the URL
     but are no features (the page ignores them); they are kept for a faithful round trip.
+
+    ``data`` (with ``data_path``, ``data_scale``, ``data_columns``) replaces the generated
+    dataset by a user's CSV dataset of that content hash (see :mod:`actlab.data`): with two
+    input columns they are the playground's x and y and ``features`` apply; with more, the
+    inputs are the columns themselves (``features`` must stay ``x, y``).
     """
 
     activation: str = "tanh"
@@ -100,6 +109,10 @@ class PlaygroundConfig:
     problem: str = "classification"
     init_zero: bool = False
     hide_text: bool = False
+    data: str | None = None  # a CSV dataset's content hash (actlab.data); None: generated
+    data_path: str | None = None  # where that file was loaded from (a hint for replay)
+    data_scale: bool = True  # inputs scaled column by column into [-6, 6]
+    data_columns: tuple[str, ...] = ()  # the CSV's input columns, in order
     extra: tuple[tuple[str, str], ...] = ()  # other keys (tutorial, *_hide), kept verbatim
 
     def __post_init__(self) -> None:
@@ -108,13 +121,24 @@ class PlaygroundConfig:
     # ------------------------------------------------------------------ derived
     @property
     def data_source(self) -> str:
-        """The dataset actually used: ``dataset`` or ``reg_dataset`` by problem."""
+        """The dataset actually used: ``dataset`` or ``reg_dataset`` by problem, or the
+        CSV file's name (its hash's first 12 digits when it came without one)."""
+        if self.data is not None:
+            if self.data_path:
+                return self.data_path.replace("\\", "/").rsplit("/", 1)[-1]
+            return f"csv-{self.data[:12]}"
         return self.dataset if self.problem == "classification" else self.reg_dataset
 
     @property
+    def inputs(self) -> tuple[str, ...]:
+        """The input nodes: the enabled features, or the CSV's columns when it has more
+        than two (then there are no playground features)."""
+        return self.data_columns if len(self.data_columns) > 2 else self.features
+
+    @property
     def layer_sizes(self) -> tuple[int, ...]:
-        """All layer widths: features, hidden layers, one output."""
-        return (len(self.features), *self.network_shape, 1)
+        """All layer widths: inputs, hidden layers, one output."""
+        return (len(self.inputs), *self.network_shape, 1)
 
     @property
     def output_activation(self) -> str:
@@ -129,6 +153,9 @@ class PlaygroundConfig:
             notes.append("more than 8 neurons in a layer (the page allows 8)")
         if self.activation not in PLAYGROUND_ACTIVATIONS or self.activation_params:
             notes.append(f"activation {self.activation!r} is not one of the page's four")
+        if self.data is not None:
+            notes.append(f"it trains on CSV data ({self.data_source}); the page would show "
+                         "its own dataset, and actlab needs the file to replay it")
         return notes
 
     def replace(self, **changes: Any) -> PlaygroundConfig:
@@ -165,6 +192,11 @@ class PlaygroundConfig:
             initZero=self.init_zero,
             hideText=self.hide_text,
         )
+        if self.data is not None:
+            d.update(data=self.data, dataPath=self.data_path, dataScale=self.data_scale,
+                     dataColumns=list(self.data_columns))
+            if self.data_path is None:
+                del d["dataPath"]
         for key, value in self.extra:
             d[key] = value
         return d
@@ -177,6 +209,10 @@ class PlaygroundConfig:
                 text = "true" if value else "false"
             elif isinstance(value, int | float):
                 text = js_number(value)
+            elif key == "dataColumns":  # each name encoded twice: commas stay separators
+                text = ",".join(quote(quote(v, safe=""), safe="") for v in value)
+            elif key == "dataPath":
+                text = quote(value, safe="/:")
             elif isinstance(value, list):
                 text = ",".join(js_number(v) for v in value)
             elif isinstance(value, dict):
@@ -244,6 +280,12 @@ class PlaygroundConfig:
                 kw[_snake(key)] = _boolean(value)
             elif key in _FEATURE_KEYS:
                 feature_flags[key] = _boolean(value)
+            elif key in ("data", "dataPath"):
+                kw[_snake(key)] = None if value in (None, "") else str(value)
+            elif key == "dataScale":
+                kw["data_scale"] = _boolean(value)
+            elif key == "dataColumns":
+                kw["data_columns"] = _names(value)
             elif key == "tutorial" or key.endswith("_hide"):
                 extra.append((key, str(value)))
             else:
@@ -283,6 +325,14 @@ def _number(key: str, value: Any, integer: bool = False) -> float | int:
             raise ActlabError(f"{key} must be a whole number, got {value!r}")
         return int(number)
     return number
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """``dataColumns``: a list, or a comma list of percent-encoded names."""
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    text = str(value)
+    return tuple(unquote(v) for v in text.split(",")) if text else ()
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -362,6 +412,33 @@ def _validate(c: PlaygroundConfig) -> None:
     if not isinstance(c.seed, str):
         raise ActlabError(f"seed must be a string, got {c.seed!r}")
     object.__setattr__(c, "network_shape", tuple(c.network_shape))
+    _validate_data(c)
+
+
+def _validate_data(c: PlaygroundConfig) -> None:
+    """The CSV fields: a SHA-256 hex digest, its input column names, a path or None."""
+    if not isinstance(c.data_columns, tuple | list) or not all(
+            isinstance(n, str) and n for n in c.data_columns):
+        raise ActlabError(f"dataColumns must be a list of column names, got {c.data_columns!r}")
+    object.__setattr__(c, "data_columns", tuple(c.data_columns))
+    if not isinstance(c.data_scale, bool):
+        raise ActlabError(f"dataScale must be true or false, got {c.data_scale!r}")
+    if c.data is None:
+        if c.data_path is not None or c.data_columns:
+            raise ActlabError("dataPath and dataColumns need data (the CSV's content hash)")
+        return
+    if not (isinstance(c.data, str) and len(c.data) == 64
+            and all(ch in "0123456789abcdef" for ch in c.data)):
+        raise ActlabError(f"data must be a dataset's SHA-256 (64 hex digits), got {c.data!r}")
+    if c.data_path is not None and not isinstance(c.data_path, str):
+        raise ActlabError(f"dataPath must be a string, got {c.data_path!r}")
+    if len(c.data_columns) < 2 or len(set(c.data_columns)) != len(c.data_columns):
+        raise ActlabError(f"dataColumns must name two or more distinct input columns, got "
+                          f"{list(c.data_columns)}")
+    if len(c.data_columns) > 2 and c.features != ("x", "y"):
+        raise ActlabError(f"features ({', '.join(c.features)}) apply to two-input data only; "
+                          f"this data has {len(c.data_columns)} input columns, which are the "
+                          "inputs")
 
 
 def _check_range(

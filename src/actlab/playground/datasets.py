@@ -162,8 +162,9 @@ GENERATORS: dict[str, Callable[[int, float, SeedRandom], Points]] = {
 class Data:
     """One run's points, after the shuffle and the train/test split.
 
-    ``train_xy``/``test_xy`` are ``[N, 2]`` positions and ``*_labels`` ``[N]`` targets
-    (±1 for classification, [-1, 1] for regression).
+    ``train_xy``/``test_xy`` are ``[N, 2]`` positions (``[N, D]`` for a CSV dataset with
+    ``D`` input columns, :mod:`actlab.data`) and ``*_labels`` ``[N]`` targets (±1 for
+    classification; [-1, 1] for the generated regression sets, any number for a CSV's).
     """
 
     train_xy: np.ndarray

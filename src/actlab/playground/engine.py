@@ -46,6 +46,9 @@ Progress = Callable[[int, int], None]
 
 
 # ---------------------------------------------------------------------------- set-up
+Built = tuple[Data, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
+
+
 @lru_cache(maxsize=4096)
 def _build(
     seed: str,
@@ -55,9 +58,38 @@ def _build(
     perc_train: float,
     layer_sizes: tuple[int, ...],
     init_zero: bool,
-) -> tuple[Data, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+) -> Built:
     rng = SeedRandom(seed)
-    data = generate(dataset, problem, noise, perc_train, rng)
+    return _finish(generate(dataset, problem, noise, perc_train, rng), rng, layer_sizes,
+                   init_zero)
+
+
+@lru_cache(maxsize=32)  # CSV data can be large: keep fewer splits than of generated sets
+def _build_csv(
+    seed: str,
+    sha256: str,
+    path: str | None,
+    scale: bool,
+    problem: str,
+    columns: tuple[str, ...],
+    perc_train: float,
+    layer_sizes: tuple[int, ...],
+    init_zero: bool,
+) -> Built:
+    from actlab.data import resolve
+
+    dataset = resolve(sha256, path, scale=scale, problem=problem)
+    if dataset.problem != problem or dataset.columns != columns:
+        raise ActlabError(
+            f"the config says {problem} on columns {', '.join(columns)}, but dataset "
+            f"{sha256[:16]}... is {dataset.problem} on {', '.join(dataset.columns)}"
+        )
+    rng = SeedRandom(seed)  # no generator draws: the shuffle comes first, then the weights
+    return _finish(dataset.split(rng, perc_train), rng, layer_sizes, init_zero)
+
+
+def _finish(data: Data, rng: SeedRandom, layer_sizes: tuple[int, ...], init_zero: bool) -> Built:
+    """The initial weights and biases, drawn after the data as the page does."""
     weights, biases = [], []
     for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True):
         if init_zero:
@@ -77,16 +109,31 @@ def initial_state(config: PlaygroundConfig) -> tuple[Data, list[np.ndarray], lis
     Draws happen in the page's order (data, shuffle, then one ``random() − 0.5`` per link).
     Results are cached, so the same seed shared by many runs is generated once.
     """
-    data, w, b = _build(
-        config.seed,
-        config.data_source,
-        config.problem,
-        float(config.noise),
-        float(config.perc_train_data),
-        config.layer_sizes,
-        config.init_zero,
-    )
+    if config.data is not None:
+        data, w, b = _build_csv(
+            config.seed, config.data, config.data_path, config.data_scale, config.problem,
+            config.data_columns, float(config.perc_train_data), config.layer_sizes,
+            config.init_zero,
+        )
+    else:
+        data, w, b = _build(
+            config.seed,
+            config.data_source,
+            config.problem,
+            float(config.noise),
+            float(config.perc_train_data),
+            config.layer_sizes,
+            config.init_zero,
+        )
     return data, [x.copy() for x in w], [x.copy() for x in b]
+
+
+def network_inputs(config: PlaygroundConfig, xy: np.ndarray) -> np.ndarray:
+    """The input layer's values at points ``xy [..., D]``: the enabled playground features
+    of two-input data, or the columns themselves for more than two."""
+    if len(config.data_columns) > 2:
+        return np.asarray(xy, dtype=np.float64)
+    return features(xy, config.features)
 
 
 def group_key(config: PlaygroundConfig) -> tuple:
@@ -99,6 +146,7 @@ def group_key(config: PlaygroundConfig) -> tuple:
         config.problem,
         config.batch_size,
         config.data_source,  # same sample count
+        config.data,
         float(config.perc_train_data),
     )
 
@@ -300,7 +348,7 @@ def _json_floats(a: np.ndarray) -> Any:
 
 def _node_ids(config: PlaygroundConfig) -> list[list[str]]:
     """The playground's node ids: feature names, then 1, 2, ... layer by layer."""
-    ids = [list(config.features)]
+    ids = [list(config.inputs)]
     counter = 1
     for size in config.layer_sizes[1:]:
         ids.append([str(counter + i) for i in range(size)])
@@ -342,10 +390,9 @@ class Trainer:
         self.batch_size = first.batch_size
         built = [initial_state(c) for c in configs]
         self.data = [b[0] for b in built]
-        feats = first.features
-        self.train_x = np.stack([features(d.train_xy, feats) for d in self.data])
+        self.train_x = np.stack([network_inputs(first, d.train_xy) for d in self.data])
         self.train_y = np.stack([d.train_labels for d in self.data])
-        self.test_x = np.stack([features(d.test_xy, feats) for d in self.data])
+        self.test_x = np.stack([network_inputs(first, d.test_xy) for d in self.data])
         self.test_y = np.stack([d.test_labels for d in self.data])
         weights = [np.stack(ws) for ws in zip(*(b[1] for b in built), strict=True)]
         biases = [np.stack(bs) for bs in zip(*(b[2] for b in built), strict=True)]
@@ -457,12 +504,13 @@ class Trainer:
 
     # -------------------------------------------------------------- inspection
     def layer_outputs(self, xy: np.ndarray) -> list[np.ndarray]:
-        """Every node's output at points ``xy`` (``[P, 2]`` or ``[K, P, 2]``).
+        """Every node's output at points ``xy`` (``[P, D]`` or ``[K, P, D]``; ``D = 2``
+        except for CSV data with more input columns).
 
         Returns one ``[K, P, n_nodes]`` array per layer, layer 0 being the input features.
         """
         xy = np.asarray(xy, dtype=np.float64)
-        x = features(xy, self.configs[0].features)
+        x = network_inputs(self.configs[0], xy)
         if x.ndim == 2:
             x = np.broadcast_to(x, (self.k, *x.shape))
         with np.errstate(all="ignore"):
