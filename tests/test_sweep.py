@@ -350,3 +350,25 @@ def test_two_concurrent_runs_on_one_db(tmp_path):
     ref = tmp_path / "ref.sqlite"
     sweep.run(spec, ref, workers=1)
     assert _stable(sweep.load(db, curves=True)) == _stable(sweep.load(ref, curves=True))
+
+
+def test_csv_data_axis_trains_on_every_backend_alike(tmp_path):
+    rng = np.random.default_rng(7)
+    for name in ("a", "b"):
+        xy = rng.uniform(-1, 1, size=(40, 2))
+        label = np.where(xy[:, 0] * xy[:, 1] > 0, 1, -1)
+        lines = ["x,y,label", *(f"{x:.6f},{y:.6f},{c}" for (x, y), c in zip(xy, label))]
+        (tmp_path / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    spec = tmp_path / "d.toml"
+    spec.write_text('name = "csv"\nepochs = 15\nseeds = 2\n[base]\nnetwork_shape = [3]\n'
+                    '[axes]\ndata = ["a.csv", "b.csv", "none"]\n')
+    serial = sweep.run(spec, tmp_path / "s.sqlite", workers=1)
+    procs = sweep.run(spec, tmp_path / "p.sqlite", workers=2, chunk_size=1)
+    assert serial.trained == procs.trained == 6
+    rows = sweep.load(tmp_path / "s.sqlite", curves=True)
+    assert [r["data"] for r in rows] == ["a.csv"] * 2 + ["b.csv"] * 2 + [None] * 2
+    assert rows[0]["config"] != rows[2]["config"] and rows[0]["key"] != rows[2]["key"]
+    assert _stable(rows) == _stable(sweep.load(tmp_path / "p.sqlite", curves=True))
+    spec.write_text('name = "csv"\nepochs = 15\nseeds = 2\n[axes]\ndata = ["c.csv"]\n')
+    with pytest.raises(ActlabError, match=r"line 5: axes.data: no CSV file at"):
+        load_spec(spec)

@@ -44,6 +44,7 @@ class Chunk:
     taus: tuple[float, ...]
     curves: bool
     backend: str = "auto"
+    datasets: tuple[Any, ...] = ()  # CSV datasets the configs name (sent to the workers)
 
     @property
     def size(self) -> int:
@@ -75,10 +76,17 @@ def make_chunks(
         groups.setdefault(group_key(config), []).append((key, config))
     chunks = []
     for members in groups.values():
+        first = members[0][1]
+        datasets: tuple[Any, ...] = ()
+        if first.data is not None:
+            from actlab.data import resolve
+
+            datasets = (resolve(first.data, first.data_path, first.data_scale, first.problem),)
         for i in range(0, len(members), size):
             part = members[i:i + size]
             chunks.append(Chunk(tuple(k for k, _ in part), tuple(c for _, c in part),
-                                int(epochs), tuple(float(t) for t in taus), curves, backend))
+                                int(epochs), tuple(float(t) for t in taus), curves, backend,
+                                datasets))
     return chunks
 
 
@@ -101,6 +109,11 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
     from actlab.sweep.spec import engine_tag
     from actlab.sweep.store import encode_curve
 
+    if chunk.datasets:
+        from actlab.data import register
+
+        for dataset in chunk.datasets:
+            register(dataset)
     start = time.perf_counter()
     trainer = Trainer(list(chunk.configs), backend=chunk.backend)
     k = trainer.k

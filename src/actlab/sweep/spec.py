@@ -50,7 +50,7 @@ TOP_KEYS = ("name", "epochs", "seeds", "taus", "curves", "base", "axes", "formul
 FIELDS = (
     "activation", "activation_params", "regularization", "regularization_rate", "batch_size",
     "dataset", "reg_dataset", "learning_rate", "noise", "network_shape", "perc_train_data",
-    "features", "problem", "init_zero",
+    "features", "problem", "init_zero", "data",
 )
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+=,@-]{0,99}$")
 
@@ -118,8 +118,12 @@ def canonical_config(config: PlaygroundConfig) -> dict[str, Any]:
     """The fields that decide what is trained, normalized (floats as floats, sorted params).
 
     Display-only URL keys (``showTestData``, ``discretize``, ...) and the dataset of the
-    problem not being solved are left out: they change nothing.
+    problem not being solved are left out: they change nothing. CSV data count by content
+    hash (and whether inputs are scaled), not by file name.
     """
+    data: Any = config.data_source
+    if config.data is not None:
+        data = {"csv": config.data, "scale": bool(config.data_scale)}
     return {
         "activation": config.activation,
         "activationParams": {k: (float(v) if isinstance(v, int | float) else v)
@@ -128,7 +132,7 @@ def canonical_config(config: PlaygroundConfig) -> dict[str, Any]:
         "regularizationRate": float(config.regularization_rate),
         "batchSize": int(config.batch_size),
         "problem": config.problem,
-        "data": config.data_source,
+        "data": data,
         "learningRate": float(config.learning_rate),
         "noise": float(config.noise),
         "networkShape": list(config.network_shape),
@@ -153,9 +157,11 @@ def run_key(config: PlaygroundConfig, epochs: int, backend: str = "auto") -> str
 class _Where:
     """Locates keys in the TOML text, for error messages (``file line 12: axes.noise``)."""
 
-    def __init__(self, source: str, text: str | None) -> None:
+    def __init__(self, source: str, text: str | None, folder: Path | None = None) -> None:
         self.source = source
         self.lines = text.splitlines() if text is not None else None
+        self.folder = folder  # relative CSV paths are read from here (the spec's folder)
+        self.datasets: dict[str, Any] = {}
 
     def line(self, table: str | None, key: str) -> int | None:
         if self.lines is None:
@@ -205,7 +211,7 @@ def load_spec(spec: Mapping[str, Any] | str | Path | Spec) -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ActlabError(f"spec {path.name}: invalid TOML: {exc}") from None
-    return _from_mapping(data, _Where(path.name, text))
+    return _from_mapping(data, _Where(path.name, text, path.parent))
 
 
 def _from_mapping(data: Mapping[str, Any], where: _Where) -> Spec:
@@ -264,7 +270,7 @@ def _from_mapping(data: Mapping[str, Any], where: _Where) -> Spec:
         cell = dict(zip(axes, combo, strict=True))
         changes: dict[str, Any] = {}
         for key, value in cell.items():
-            changes.update(_changes(key, value))
+            changes.update(_changes(key, value, where))
         try:
             config = base.replace(**changes)
         except ActlabError as exc:
@@ -352,7 +358,7 @@ def _base(table: Mapping[str, Any], where: _Where) -> PlaygroundConfig:
             raise where.error("base", key,
                               f"not a config field; allowed: url, {', '.join(FIELDS)}")
         try:
-            base = base.replace(**_changes(key, _normalize(key, value, where, "base")))
+            base = base.replace(**_changes(key, _normalize(key, value, where, "base"), where))
         except ActlabError as exc:
             raise where.error("base", key, str(exc)) from None
     return base
@@ -379,15 +385,43 @@ def _normalize(key: str, value: Any, where: _Where, table: str) -> Any:
             return None if value in (None, "none") else value
         if key == "activation_params" and not isinstance(value, Mapping):
             raise ActlabError(f"must be a table of parameter values, got {value!r}")
+        if key == "data":
+            if value in (None, "", "none"):
+                return None
+            if not isinstance(value, str):
+                raise ActlabError(f"must be the path of a CSV file, or \"none\", got {value!r}")
+            _dataset(value, where)  # load (and check) it now
     except ActlabError as exc:
         raise where.error(table, key, str(exc)) from None
     return value
 
 
-def _changes(key: str, value: Any) -> dict[str, Any]:
+def _dataset(path: str, where: _Where) -> Any:
+    """The CSV dataset at ``path`` (relative to the spec's folder), loaded once per spec."""
+    if path not in where.datasets:
+        from actlab.data import load_csv
+
+        full = Path(path)
+        if not full.is_absolute() and where.folder is not None:
+            full = where.folder / full
+        if not full.is_file():
+            raise ActlabError(f"no CSV file at {str(full)!r}")
+        where.datasets[path] = load_csv(full)
+    return where.datasets[path]
+
+
+def _changes(key: str, value: Any, where: _Where) -> dict[str, Any]:
     """PlaygroundConfig fields set by one spec key (validated when the config is built)."""
     from actlab.playground.datasets import REGRESSION_DATASETS
 
+    if key == "data":
+        if value is None:
+            return {"data": None, "data_path": None, "data_columns": (), "data_scale": True}
+        ds = _dataset(value, where)
+        fields = ds.config_fields()
+        if ds.n_inputs > 2:
+            fields["features"] = ("x", "y")
+        return fields
     if key == "activation":
         from actlab.experiments.compare import ActivationChoice
 
