@@ -16,6 +16,7 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -206,12 +207,64 @@ def test_info_endpoint_reports_limits(client: TestClient) -> None:
     assert info["features"][:2] == ["x", "y"]
 
 
-def test_unknown_host_is_refused() -> None:
-    app = create_app(Limits(), backend=BACKEND)  # default: loopback names only
-    with TestClient(app, base_url="http://127.0.0.1") as ok:
-        assert ok.get("/").status_code == 200
-    with TestClient(app, base_url="http://attacker.example") as bad:
-        assert bad.get("/").status_code == 400
+def test_host_check_loopback_ipv6_ip_literals_and_allowed_names() -> None:
+    loopback = create_app(Limits(), backend=BACKEND)  # default: loopback names only
+    beyond = create_app(Limits(), ["lab.example.org"], backend=BACKEND, ip_literals=True)
+    cases = [
+        (loopback, "127.0.0.1:8000", 200), (loopback, "[::1]:8000", 200),
+        (loopback, "localhost", 200), (loopback, "attacker.example", 400),
+        (loopback, "10.1.2.3:8000", 400),
+        (beyond, "10.1.2.3:8000", 200), (beyond, "[fe80::1]:8000", 200),
+        (beyond, "lab.example.org:8000", 200), (beyond, "attacker.example:8000", 400),
+    ]
+    for app, host, status in cases:
+        with TestClient(app, base_url="http://127.0.0.1") as c:
+            response = c.get("/api/info", headers={"host": host})
+            assert response.status_code == status, host
+            assert response.headers["x-content-type-options"] == "nosniff", host
+    anyone = create_app(Limits(), ["*"], backend=BACKEND)
+    with TestClient(anyone, base_url="http://whatever.example") as c:
+        assert c.get("/api/info").status_code == 200
+
+
+def test_a_crash_is_a_500_with_an_id_and_the_security_headers(monkeypatch, caplog) -> None:
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(PlaygroundConfig, "from_url", boom)
+    app = create_app(Limits(), allowed_hosts=TEST_HOSTS, backend=BACKEND)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
+        response = c.get("/api/config", params={"url": "#activation=relu"})
+    assert response.status_code == 500
+    message = response.json()["error"]
+    rid = re.fullmatch(r"internal error \(id ([0-9a-f]{10})\)", message).group(1)
+    assert "secret" not in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert any(rid in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_an_unexpected_exception_reaches_the_page_as_an_id_only(monkeypatch, caplog) -> None:
+    from actlab.web.session import Session
+
+    real = Session.apply
+
+    def apply(self: Session, kind: str, args: dict[str, Any]) -> Any:
+        if kind == "regenerate":
+            raise TypeError("must be real number, not str")
+        return real(self, kind, args)
+
+    monkeypatch.setattr(Session, "apply", apply)
+    with make_client() as client, connect(client) as ws:
+        page = Page(ws)
+        page.open()
+        page.send(type="regenerate")
+        error = page.until("error")
+        page.send(type="step", epochs=1)
+        assert page.until("frame")["epoch"] == 1  # the session survives
+    rid = re.fullmatch(r"internal error \(id ([0-9a-f]{10})\)", error["message"]).group(1)
+    assert error["request"] == "regenerate"
+    assert any(rid in r.getMessage() and r.exc_info for r in caplog.records)
 
 
 def test_websocket_from_another_origin_is_refused(client: TestClient) -> None:
@@ -232,8 +285,6 @@ def test_session_starts_with_a_config_and_a_frame(client: TestClient) -> None:
 
 
 def test_the_page_url_opens_with_the_session(client: TestClient) -> None:
-    from urllib.parse import quote
-
     cfg = PlaygroundConfig.from_url(RELU_URL)
     with client.websocket_connect(f"/ws?url={quote(cfg.to_hash())}") as ws:
         page = Page(ws)
@@ -300,6 +351,10 @@ def test_bad_messages_get_an_error_and_the_session_survives(client: TestClient) 
         json.dumps({"type": "play", "extra": 1}),
         json.dumps({"type": "load", "url": "x" * 20_000}),
         "[" * 5000 + "]" * 5000,
+        '{"type": "set", "changes": {"learning_rate": 1' + "0" * 400 + "}}",
+        '{"type": "set", "changes": {"batch_size": 1e20}}',
+        '{"type": "set", "changes": {"activation": "\\ud800"}}',
+        '{"type": "step", "epochs": 1' + "0" * 400 + "}",
     ]
     with connect(client) as ws:
         page = Page(ws)
@@ -308,6 +363,7 @@ def test_bad_messages_get_an_error_and_the_session_survives(client: TestClient) 
             ws.send_text(text)
             reply = page.until("error")
             assert reply["message"] and "\n" not in reply["message"], text
+            assert "internal error" not in reply["message"], text
         ws.send_bytes(b"\x00\x01")
         assert "binary" in page.until("error")["message"]
         page.send(type="step", epochs=2)
@@ -334,20 +390,79 @@ def test_play_trains_until_paused(client: TestClient) -> None:
     assert page.losses[0]["test"][-1] < page.losses[0]["test"][0]
 
 
-def test_display_only_changes_keep_the_run(client: TestClient) -> None:
+def _hash_keys(hash_: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in hash_.split("&"))
+
+
+def test_controls_behave_as_the_playground_and_the_url_replays_them(client: TestClient) -> None:
     with connect(client) as ws:
         page = Page(ws)
         page.open()
         page.send(type="step", epochs=3)
         page.until("frame")
+        # display-only: the run goes on, and only the new losses travel (no history)
         page.send(type="set", changes={"discretize": True, "show_test_data": True})
-        config = page.until("config")
-        frame = page.until("frame")
+        config, frame = page.until("config"), page.until("frame")
         assert not config["rebuilt"] and "discretize=true" in config["hash"]
-        assert frame["epoch"] == 3
-        page.send(type="set", changes={"learning_rate": 0.1})
+        assert frame["epoch"] == 3 and frame["loss_start"] == 4
+        # the learning rate applies live, without a reset (playground.ts)
+        page.send(type="set", changes={"learning_rate": 0.3})
         config = page.until("config")
-        assert config["rebuilt"] and page.until("frame")["epoch"] == 0
+        assert not config["rebuilt"] and page.until("frame")["epoch"] == 3
+        assert config["config"]["learning_rate"] == 0.3
+        page.send(type="step", epochs=4)
+        page.until("frame", lambda f: f["epoch"] == 7)
+        # Regenerate: a new seed's data, the same network, training goes on
+        seed = config["config"]["seed"]
+        page.send(type="regenerate")
+        config = page.until("config")
+        assert not config["rebuilt"] and config["config"]["seed"] != seed
+        assert page.until("frame")["epoch"] == 7
+        page.send(type="step", epochs=2)
+        page.until("frame", lambda f: f["epoch"] == 9)
+        hash_ = config["hash"]
+        keys = _hash_keys(hash_)
+        assert keys["learningRate"] == "0.03" and keys["seed"] == seed
+        assert keys["actlabLog"] == f"3:learningRate:0.3,7:seed:{config['config']['seed']}"
+        losses = page.losses[0]
+    # the URL replays the same run: the same losses, epoch for epoch
+    cfg = PlaygroundConfig.from_url(hash_.split("&actlab")[0])
+    direct = Trainer([cfg], backend=BACKEND)
+    direct.step(3)
+    direct.set_learning_rate(0, 0.3)
+    direct.step(4)
+    direct.set_data(0, config["config"]["seed"])
+    direct.step(2)
+    assert losses["train"] == direct.train_loss[0].tolist()
+    with client.websocket_connect(f"/ws?url={quote(hash_)}") as ws:
+        replay = Page(ws)
+        replay.open()
+        replay.send(type="step", epochs=9)
+        last = replay.until("frame", lambda f: f["epoch"] == 9)
+        assert replay.losses[0] == losses and not replay.errors
+        # Reset: epoch 0, new initial weights, kept in the URL
+        replay.send(type="reset")
+        reset = replay.until("config")
+        first = replay.until("frame")
+        assert reset["rebuilt"] and first["epoch"] == 0
+        assert "actlabLog" not in reset["hash"] and "actlabWeights" in reset["hash"]
+        assert first["runs"][0]["train_loss"] != losses["train"][0]
+        assert reset["config"]["learning_rate"] == 0.3  # the settings in force stay
+        # another network change keeps the data seed; a data change draws a new seed
+        replay.send(type="set", changes={"activation": "relu"})
+        relu = replay.until("config")
+        assert relu["config"]["seed"] == reset["config"]["seed"]
+        assert _hash_keys(relu["hash"])["actlabWeights"] != _hash_keys(reset["hash"])[
+            "actlabWeights"]
+        replay.send(type="set", changes={"noise": 10})
+        noisy = replay.until("config")
+        assert noisy["config"]["seed"] != relu["config"]["seed"]
+        assert "actlab" not in noisy["hash"]
+    assert last["runs"][0]["train_loss"] == losses["train"][9]
+    with client.websocket_connect(f"/ws?url={quote(reset['hash'])}") as ws:
+        again = Page(ws)
+        again.open()
+        assert again.losses[0]["train"] == [first["runs"][0]["train_loss"]]
 
 
 def test_compare_trains_activations_in_lockstep_on_the_same_data(client: TestClient) -> None:
@@ -489,13 +604,39 @@ def test_serve_warns_when_not_on_loopback(monkeypatch, capsys) -> None:
         def run(self, sockets: list[Any]) -> None:
             started.append(sockets[0].getsockname())
 
-    monkeypatch.setattr(server, "make_server", lambda host, limits: FakeServer())
+    monkeypatch.setattr(server, "make_server", lambda host, limits, **kw: FakeServer())
     monkeypatch.setattr(server, "warm_up", lambda: None)
     assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
     assert "warning" not in capsys.readouterr().err
     assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 0
     assert "warning: listening on 0.0.0.0" in capsys.readouterr().err
     assert len(started) == 2
+
+
+def test_serve_on_ipv6_loopback_prints_a_url_that_answers(monkeypatch, capsys) -> None:
+    require("uvicorn")
+    import actlab.web.server as server
+
+    answers = []
+
+    class Probe:
+        def __init__(self, host: str, limits: Any, **kw: Any) -> None:
+            self.app = create_app(limits, [*server.LOOPBACK_HOSTS, *kw["allowed_hosts"]],
+                                  backend=BACKEND, ip_literals=not server.is_loopback(host))
+
+        def run(self, sockets: list[Any]) -> None:
+            url = re.search(r"at (http://\S+)", capsys.readouterr().out).group(1)
+            with TestClient(self.app, base_url=url) as c:
+                answers.append((url, c.get("/api/info").status_code))
+
+    monkeypatch.setattr(server, "make_server", Probe)
+    monkeypatch.setattr(server, "warm_up", lambda: None)
+    assert main(["serve", "--host", "::1", "--port", "0"]) == 0
+    assert answers[0][0].startswith("http://[::1]:") and answers[0][1] == 200
+    assert main(["serve", "--host", "127.0.0.1", "--port", "0",
+                 "--allowed-hosts", "lab.example.org"]) == 0
+    assert main(["serve", "--allowed-hosts", "bad host!"]) == 2
+    assert "--allowed-hosts" in capsys.readouterr().err
 
 
 def test_serve_reports_a_busy_port(capsys) -> None:

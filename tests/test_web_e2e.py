@@ -103,9 +103,9 @@ def test_play_trains_and_the_test_loss_falls(page: Page, server: BackgroundServe
     assert page.locator("#network .node.neuron").count() == 4 + 2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-playground.png"), full_page=True)
-    page.click("#reset-button")
+    page.click("#reset-button")  # new initial weights, as the playground draws them
     page.wait_for_function("() => window.actlab.stats.epoch === 0")
-    assert float(page.text_content("#loss-test")) == start_loss
+    page.wait_for_function("() => location.hash.includes('actlabWeights=')")
 
 
 def test_changing_the_activation_restarts_with_it(page: Page, server: BackgroundServer) -> None:
@@ -178,3 +178,128 @@ def test_export_downloads_the_runs_json(page: Page, server: BackgroundServer) ->
     assert data["epochs"] == 1
     assert data["config"]["activation"] == "tanh"
     assert len(data["train_loss"]) == 2
+
+
+def page_at(browser: Any, width: int, height: int) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    return context, page, problems
+
+
+def test_an_error_shows_beside_its_control_reverts_and_clears(browser: Any, server) -> None:
+    context, page, problems = page_at(browser, 1280, 720)
+    open_page(page, server, "activation=leaky_relu&seed=0.5")
+    slope = page.locator("#activation-params input[data-param=negative_slope]")
+    slope.fill("5")
+    slope.dispatch_event("change")
+    error = page.locator("#activation-params .inline-error")
+    error.wait_for()
+    assert "negative_slope" in error.text_content()
+    box, near = error.bounding_box(), slope.bounding_box()
+    assert 0 <= box["y"] - (near["y"] + near["height"]) <= 40  # just below its input
+    assert box["y"] + box["height"] <= 720  # on screen, not only in the footer
+    page.wait_for_function(
+        "() => document.querySelector('#activation-params input').value === '0.01'")
+    slope = page.locator("#activation-params input[data-param=negative_slope]")
+    slope.fill("0.2")
+    slope.dispatch_event("change")
+    page.wait_for_function("() => location.hash.includes('negative_slope:0.2')")
+    assert page.locator(".inline-error").count() == 0
+    assert page.text_content("#status") == ""
+    context.close()
+    assert not problems, problems
+
+
+def test_live_learning_rate_url_box_and_a_late_frame_after_pause(
+    page: Page, server: BackgroundServer
+) -> None:
+    open_page(page, server)
+    assert "activation=tanh" in page.input_value("#url-input")
+    page.select_option("#activations", "sigmoid")
+    page.wait_for_function("() => document.querySelector('#url-input').value"
+                           ".includes('activation=sigmoid')")
+    for n in (1, 2, 3):
+        page.click("#next-step-button")
+        page.wait_for_function(f"() => window.actlab.stats.epoch === {n}")
+    page.select_option("#learningRate", "0.3")
+    page.wait_for_function("() => location.hash.includes('actlabLog=3:learningRate:0.3')")
+    assert epoch(page) == 3
+    assert "actlabLog=3:learningRate:0.3" in page.input_value("#url-input")
+    page.select_option("#speed", "60")
+    page.click("#play-pause-button")
+    page.wait_for_function("() => window.actlab.stats.epoch > 4")
+    page.click("#play-pause-button")
+    page.wait_for_function("() => !window.actlab.state.playing")
+    # a frame sent before the pause arrives after it: the button stays paused
+    page.evaluate("() => window.actlab.receive({...window.actlab.state.latest, playing: true})")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert not page.evaluate("() => document.body.classList.contains('playing')")
+
+
+def test_teaching_hidden_controls_classroom_link_and_editing_a_weight(
+    page: Page, server: BackgroundServer
+) -> None:
+    open_page(page, server, START + "&learningRate_hide=true&noise_hide=true&hideText=true")
+    assert not page.is_visible("#learningRate") and not page.is_visible("#noise")
+    assert not page.is_visible("header.banner")
+    assert page.is_visible("#activations") and page.is_visible("#batchSize")
+    page.click("#classroom summary")
+    assert not page.is_checked("#classroom input[data-control=noise]")
+    page.uncheck("#classroom input[data-control=batchSize]")
+    href = page.get_attribute("#hide-controls-link", "href")
+    assert "batchSize_hide=true" in href and "noise_hide=true" in href
+    assert "learningRate_hide=true" in href and "seed=0.59704" in href
+    # click a link, type a weight; then a bias
+    page.click("#network [data-link='0-0-0']")
+    page.fill("#edit-value", "0.5")
+    page.press("#edit-value", "Enter")
+    page.wait_for_function("() => location.hash.includes('actlabLog=0:w0_0_0:0.5')")
+    page.click("#network [data-bias='1-1']", force=True)
+    page.fill("#edit-value", "-0.25")
+    page.press("#edit-value", "Enter")
+    page.wait_for_function("() => location.hash.includes('0:b1_1:-0.25')")
+    page.wait_for_function(
+        """() => {
+          const l = window.actlab.state.latest.network.layers;
+          const f32 = (b) =>
+            new Float32Array(Uint8Array.from(atob(b), c => c.charCodeAt(0)).buffer);
+          return f32(l[0].weights)[0] === 0.5 && f32(l[1].biases)[1] === -0.25;
+        }""")
+
+
+def test_six_layers_at_1024_px_keyboard_compare_legend_and_achieved_speed(
+    browser: Any, server: BackgroundServer
+) -> None:
+    context, page, problems = page_at(browser, 1024, 768)
+    open_page(page, server, "networkShape=8,8,8,8,8,8&seed=0.5&x=true&y=true&xTimesY=true")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1024
+    heat = page.locator("#heatmap").bounding_box()
+    assert heat["x"] + heat["width"] <= 1024
+    boxes = page.eval_on_selector_all(
+        ".plus-minus-neurons",
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })")
+    assert len(boxes) == 6
+    assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    # keyboard: a dataset thumbnail and an input feature
+    page.focus("canvas[data-dataset=xor]")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.includes('dataset=xor')")
+    page.focus("#network [data-feature=xSquared]")
+    page.keyboard.press(" ")
+    page.wait_for_function("() => location.hash.includes('xSquared=true')")
+    # the speed reached is shown when below the speed chosen
+    page.select_option("#speed", "2000")
+    page.click("#play-pause-button")
+    page.wait_for_function("() => document.querySelector('#achieved').textContent !== ''")
+    assert re.fullmatch(r"reaching \d+ epochs/s", page.text_content("#achieved"))
+    page.click("#play-pause-button")
+    # compare mode: a legend names each run
+    page.select_option("#compare-add", "relu")
+    page.wait_for_function("() => document.querySelectorAll('#chart-legend .legend-item')"
+                           ".length === 2")
+    assert page.locator("#chart-legend").text_content().startswith("tanhrelu")
+    context.close()
+    assert not problems, problems

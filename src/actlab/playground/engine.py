@@ -545,6 +545,51 @@ class Trainer:
     def results(self) -> list[RunResult]:
         return [self.result(k) for k in range(self.k)]
 
+    # -------------------------------------------------------------- live changes
+    def set_learning_rate(self, k: int, rate: float) -> None:
+        """Network ``k`` trains on with learning rate ``rate`` from the next epoch (the
+        playground applies a new rate live, without a reset)."""
+        self.configs[k] = self.configs[k].replace(learning_rate=rate)
+        self.lr[k] = self.configs[k].learning_rate
+
+    def set_data(self, k: int, seed: str) -> None:
+        """Network ``k`` trains on from the next epoch on the data of ``seed``, keeping its
+        weights (the playground's Regenerate: new data, same network, training goes on).
+        The loss history is not recomputed, as on the page."""
+        config = self.configs[k].replace(seed=seed)
+        data = initial_state(config)[0]
+        feats = config.features
+        arrays = {
+            "train_x": features(data.train_xy, feats), "train_y": data.train_labels,
+            "test_x": features(data.test_xy, feats), "test_y": data.test_labels,
+        }
+        for name, value in arrays.items():
+            stacked = getattr(self, name).copy()
+            if stacked[k].shape != value.shape:
+                raise ActlabError("set_data: the new data must have the same size")
+            stacked[k] = value
+            setattr(self, name, stacked)
+        self.configs[k], self.data[k] = config, data
+        if self._kernel is not None:  # its packed copy of the data is stale
+            from actlab.playground import kernel
+
+            kernel.forget_data(self)
+
+    def set_initial_parameters(
+        self, k: int, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]
+    ) -> None:
+        """Start network ``k`` from other initial weights and biases (epoch 0 only); its
+        epoch-0 losses are recomputed."""
+        if self._epoch != 0:
+            raise ActlabError("set_initial_parameters: only before the first epoch")
+        for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            self.state.weights[layer][k] = w
+            self.state.biases[layer][k] = b
+        self._epoch = -1
+        self.diverged_at[:] = -1
+        with np.errstate(all="ignore"):
+            self._record(self._losses()[:, :, None])
+
 
 @lru_cache(maxsize=1024)
 def _kernel_supports(activation: str, params: tuple) -> bool:

@@ -721,6 +721,11 @@ def _packed_data(trainer, width: int) -> tuple[np.ndarray, ...]:
     return packed
 
 
+def forget_data(trainer) -> None:
+    """Drop the trainer's packed data (after its data arrays were replaced)."""
+    _data_cache.pop(trainer, None)
+
+
 _LAUNCH_LOCK = threading.Lock()
 
 

@@ -10,13 +10,16 @@ Routes:
 - ``WS /ws?url=...`` — one training session per connection, opening the playground URL
   (or hash) given, if any (see :mod:`actlab.web.connection`).
 
-Only hosts in ``allowed_hosts`` are served (a defence against DNS rebinding when bound to
-loopback), a WebSocket must come from a page of the same origin, and at most
-``limits.max_sessions`` sessions run at once.
+Only Host headers naming an allowed host are served — a defence against DNS rebinding
+(see :class:`HostCheck`) — a WebSocket must come from a page of the same origin, and at
+most ``limits.max_sessions`` sessions run at once. Every HTTP response, a 500 included,
+carries the security headers; an unexpected exception is logged with a request id and the
+client gets only ``internal error (id …)``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,9 +27,8 @@ from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +39,7 @@ from actlab.errors import ActlabError
 from actlab.playground import FEATURES, PlaygroundConfig
 from actlab.playground.datasets import CLASSIFICATION_DATASETS, REGRESSION_DATASETS
 from actlab.web import curves, thumbnails
-from actlab.web.connection import Connection
+from actlab.web.connection import Connection, internal_error
 from actlab.web.limits import Limits
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -82,6 +84,69 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def split_host(header: str) -> str:
+    """The host part of a ``Host`` header: ``[::1]:8000`` → ``::1``, ``a.b:80`` → ``a.b``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        end = header.find("]")
+        return header[1:end] if end > 0 else ""
+    if header.count(":") == 1:
+        return header.split(":", 1)[0]
+    return header  # a bare name, or an unbracketed IPv6 address
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class HostCheck:
+    """Serve only requests whose ``Host`` names an allowed host (else 400).
+
+    A DNS-rebinding attack reaches the server under the attacker's domain name, so names
+    are checked against ``allowed`` (loopback names by default; ``"*"`` allows any).
+    With ``ip_literals`` (serving on a non-loopback interface) any IP-address Host is
+    accepted too: an address cannot be rebound.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: Sequence[str], ip_literals: bool = False) -> None:
+        self.app = app
+        self.any = "*" in allowed
+        self.allowed = {split_host(h) if h.startswith("[") else h.lower() for h in allowed}
+        self.ip_literals = ip_literals
+
+    def accepts(self, header: str) -> bool:
+        host = split_host(header)
+        if self.any or host in self.allowed:
+            return True
+        return self.ip_literals and _is_ip(host)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if self.accepts(host):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": CLOSE_POLICY})
+            return
+        response = PlainTextResponse("Invalid host header", status_code=400)
+        await response(scope, receive, send)
+
+
+class _App(Starlette):
+    """Starlette with the security headers outside every other layer (500s included)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _SecurityHeaders(super().build_middleware_stack())
+
+
 class SessionCounter:
     """How many sessions are open; refuses more than ``limit``."""
 
@@ -101,10 +166,12 @@ class SessionCounter:
 
 def create_app(
     limits: Limits | None = None,
-    allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
+    allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     backend: str = "auto",
+    ip_literals: bool = False,
 ) -> Starlette:
-    """The playground app. ``allowed_hosts=None`` serves any Host header.
+    """The playground app, serving the Host names in ``allowed_hosts`` (``"*"``: any) and,
+    with ``ip_literals``, any IP-address Host (see :class:`HostCheck`).
 
     ``backend`` is the engine's (:class:`~actlab.playground.Trainer`): ``"auto"``,
     ``"numba"`` or ``"numpy"``.
@@ -185,10 +252,11 @@ def create_app(
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    middleware = [Middleware(_SecurityHeaders)]
-    if allowed_hosts is not None:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
-    app = Starlette(routes=routes, middleware=middleware)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": internal_error(f"serving {request.url.path}")}, 500)
+
+    middleware = [Middleware(HostCheck, allowed=list(allowed_hosts), ip_literals=ip_literals)]
+    app = _App(routes=routes, middleware=middleware, exception_handlers={500: crashed})
     app.state.limits = limits
     app.state.sessions = counter
     return app

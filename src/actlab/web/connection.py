@@ -15,6 +15,8 @@ import asyncio
 import json
 import logging
 import time
+import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,6 +35,21 @@ DEFAULT_SPEED = 60.0
 #: Share of a frame's time (at ``min_frame_rate``) that training always gets, however slow
 #: frames are to build: on a busy machine the requested speed wins over the frame rate.
 MIN_TRAIN_SHARE = 0.5
+#: Seconds over which the achieved training speed is measured.
+RATE_WINDOW = 1.0
+
+
+def request_id() -> str:
+    """A short random id naming one failure in the server's log and in the page."""
+    return uuid.uuid4().hex[:10]
+
+
+def internal_error(context: str) -> str:
+    """Log the exception being handled with a fresh id; the text the client gets."""
+    rid = request_id()
+    log.exception("internal error (id %s) while %s", rid, context)
+    return f"internal error (id {rid})"
+
 
 
 class Connection:
@@ -52,6 +69,8 @@ class Connection:
         self._player: asyncio.Task[None] | None = None
         self._epoch_seconds = 0.0  # running estimates of one epoch's and one frame's cost
         self._frame_seconds = 0.0
+        self._layout_sent = -1  # the session's layout_version the page has
+        self._rate: deque[tuple[float, int]] = deque()  # (time, epoch) while playing
 
     # ------------------------------------------------------------------ main loop
     async def serve(self, url: str = "") -> None:
@@ -87,22 +106,26 @@ class Connection:
         except ActlabError as exc:
             await self._error(f"cannot open this page's URL: {exc}", "load")
             return
+        except Exception:  # the default run still opens
+            await self._error(internal_error("opening the page's URL"), "load")
+            return
         for notice in outcome.notices:
             await self._send({"type": "notice", "message": notice})
 
     async def _handle(self, text: str | None, data: bytes | None) -> None:
-        kind = None
+        kind, fields = None, None
         try:
             msg = parse_message(text if text is not None else data, self.limits)
             kind = msg.type
+            if kind == "set":
+                fields = sorted(msg.args["changes"])
             await self._dispatch(msg)
         except ActlabError as exc:
-            await self._error(str(exc), kind)
+            await self._error(str(exc), kind, fields)
         except WebSocketDisconnect:
             raise
-        except Exception as exc:  # the session must survive whatever a message does
-            log.exception("error while handling a %s message", kind)
-            await self._error(f"internal error: {type(exc).__name__}: {exc}", kind)
+        except Exception:  # the session must survive whatever a message does
+            await self._error(internal_error(f"handling a {kind} message"), kind, fields)
 
     async def _dispatch(self, msg: Message) -> None:
         if msg.type == "ack":
@@ -124,6 +147,7 @@ class Connection:
         await self._apply(msg)
 
     async def _apply(self, msg: Message) -> None:
+        was_playing = self.playing
         async with self._engine:
             outcome = await asyncio.to_thread(self._session.apply, msg.type, msg.args)
             if outcome.rebuilt:
@@ -133,12 +157,14 @@ class Connection:
             if outcome.reply is not None:
                 await self._send(outcome.reply)
                 return
-            if msg.type in ("set", "load", "reset", "regenerate", "compare"):
+            if msg.type in ("set", "load", "reset", "regenerate", "compare", "edit"):
                 await self._send_layout_locked(outcome.rebuilt)
             else:
                 await self._send_frame_locked()
         if outcome.rebuilt:
             await self._stop_playing()
+            if was_playing:
+                await self._send_status()
 
     # ------------------------------------------------------------------ playing
     async def _start_playing(self) -> None:
@@ -152,6 +178,7 @@ class Connection:
             return
         await self._stop_playing()  # a finishing player task
         self.playing = True
+        self._rate.clear()
         self._player = asyncio.create_task(self._play())
         await self._send_status()
 
@@ -176,21 +203,25 @@ class Connection:
                     await self._train(epochs)
                 if self.sent - self.acked < self.limits.max_frames_in_flight:
                     async with self._engine:
-                        await self._send_frame_locked()
+                        if self._session.layout_version != self._layout_sent:
+                            await self._send_layout_locked(False)  # a logged change
+                        else:
+                            await self._send_frame_locked()
                 if not self.playing:
                     await self._send_status()
                     break
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - tick)))
         except WebSocketDisconnect:
             self.playing = False
-        except Exception as exc:
+        except Exception:
             self.playing = False
-            log.exception("training loop failed")
-            await self._error(f"training stopped: {type(exc).__name__}: {exc}", "play")
+            await self._error(f"training stopped: {internal_error('training')}", "play")
 
     def _epochs_this_frame(self, backlog: float) -> int:
         """The backlog, cut to what fits beside a frame at ``min_frame_rate``."""
         epochs = int(backlog)
+        if self._epoch_seconds == 0:  # measure one epoch's cost before training more
+            return min(epochs, 1)
         if self._epoch_seconds > 0:
             frame = 1.0 / self.limits.min_frame_rate
             budget = max(frame - self._frame_seconds, MIN_TRAIN_SHARE * frame)
@@ -224,10 +255,11 @@ class Connection:
             await self._send_layout_locked(rebuilt)
 
     async def _send_layout_locked(self, rebuilt: bool) -> None:
+        self._layout_sent = self._session.layout_version
         layout = await asyncio.to_thread(self._session.describe)
         layout["rebuilt"] = rebuilt
         await self._send(layout)
-        await self._send_frame_locked(full_history=True)
+        await self._send_frame_locked(full_history=rebuilt)
 
     async def _send_frame_locked(self, full_history: bool = False) -> None:
         frame, seconds = await _timed(self._session.frame, full_history)
@@ -235,13 +267,32 @@ class Connection:
         self.sent += 1
         frame["frame"] = self.sent
         frame["playing"] = self.playing
+        frame["achieved"] = self._achieved(frame["epoch"]) if self.playing else None
         await self._send(frame, encode=True)
+
+    def _achieved(self, epoch: int) -> float | None:
+        """Epochs per second trained over about the last second of playing."""
+        now = time.perf_counter()
+        samples = self._rate
+        if samples and epoch < samples[-1][1]:
+            samples.clear()
+        samples.append((now, epoch))
+        while len(samples) > 2 and now - samples[1][0] >= RATE_WINDOW:
+            samples.popleft()
+        (t0, e0), (t1, e1) = samples[0], samples[-1]
+        return round((e1 - e0) / (t1 - t0), 1) if t1 - t0 >= 0.25 else None
 
     async def _send_status(self) -> None:
         await self._send({"type": "status", "playing": self.playing, "speed": self.speed})
 
-    async def _error(self, message: str, request: str | None) -> None:
-        await self._send({"type": "error", "message": message, "request": request})
+    async def _error(
+        self, message: str, request: str | None, fields: list[str] | None = None
+    ) -> None:
+        """An error for the page: ``request`` is the message type that failed and
+        ``fields`` the config fields it tried to set (the page shows the error there)."""
+        await self._send(
+            {"type": "error", "message": message, "request": request, "fields": fields}
+        )
 
     async def _send(self, payload: dict[str, Any], encode: bool = False) -> None:
         dump: Callable[[], str] = lambda: json.dumps(payload, allow_nan=False)  # noqa: E731

@@ -19,6 +19,9 @@ speed      ``{"epochs_per_second": number}``
 compare    ``{"activations": [name, ...]}`` — extra activations trained alongside
 focus      ``{"run": int}`` — which run the network diagram and heatmap show
 inspect    ``{"node": [layer, index] | null}`` — show one neuron in the big heatmap
+edit       ``{"layer": int, "node": int, "input": int | null, "value": number}`` — set
+           one weight (the link from ``input`` of layer ``layer`` to ``node`` of the next)
+           or, with ``input`` null, the bias of ``node`` in layer ``layer + 1``
 export     ask for the runs' JSON (as ``actlab train --json`` prints it)
 ack        ``{"frame": int}`` — the page has drawn that frame
 ========== ===================================================================
@@ -83,14 +86,25 @@ def _reject_constant(name: str) -> Any:
 
 # ---------------------------------------------------------------------------- checks
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range (JSON allows 10**400)
+        return False
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: short, and printable whatever the page sent."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _number(where: str, value: Any, lo: float | None = None, hi: float | None = None) -> float:
     if not _is_number(value):
-        raise ProtocolError(f"{where} must be a finite number, got {value!r}")
+        raise ProtocolError(f"{where} must be a finite number, got {_shown(value)}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ProtocolError(f"{where} must be between {lo:g} and {hi:g}, got {value!r}")
+        raise ProtocolError(f"{where} must be between {lo:g} and {hi:g}, got {_shown(value)}")
     return float(value)
 
 
@@ -98,9 +112,9 @@ def _integer(where: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ProtocolError(f"{where} must be a whole number, got {value!r}")
+        raise ProtocolError(f"{where} must be a whole number, got {_shown(value)}")
     if not lo <= value <= hi:
-        raise ProtocolError(f"{where} must be between {lo} and {hi}, got {value}")
+        raise ProtocolError(f"{where} must be between {lo} and {hi}, got {_shown(value)}")
     return value
 
 
@@ -111,12 +125,16 @@ def _string(where: str, value: Any, max_chars: int = _NAME_CHARS, empty: bool = 
         raise ProtocolError(f"{where} is too long (limit {max_chars} characters)")
     if not value and not empty:
         raise ProtocolError(f"{where} must not be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800"
+        raise ProtocolError(f"{where} is not valid Unicode text") from None
     return value
 
 
 def _boolean(where: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ProtocolError(f"{where} must be true or false, got {value!r}")
+        raise ProtocolError(f"{where} must be true or false, got {_shown(value)}")
     return value
 
 
@@ -160,7 +178,7 @@ def _features(where: str, value: Any, limits: Limits) -> tuple[str, ...]:
 
 def _regularization(where: str, value: Any, limits: Limits) -> str | None:
     if value not in (None, "L1", "L2"):
-        raise ProtocolError(f"{where} must be null, 'L1' or 'L2', got {value!r}")
+        raise ProtocolError(f"{where} must be null, 'L1' or 'L2', got {_shown(value)}")
     return value
 
 
@@ -242,6 +260,20 @@ def _parse_inspect(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"node": (layer, index)}
 
 
+#: Largest weight or bias a page may type in (the colour scale saturates at 1).
+MAX_EDIT = 1e3
+
+
+def _parse_edit(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    top = max(limits.max_neurons, len(FEATURE_IDS))
+    layer = _integer("edit: layer", data.get("layer"), 0, limits.max_hidden_layers)
+    node = _integer("edit: node", data.get("node"), 0, top - 1)
+    source = data.get("input")
+    source = None if source is None else _integer("edit: input", source, 0, top - 1)
+    value = _number("edit: value", data.get("value"), -MAX_EDIT, MAX_EDIT)
+    return {"layer": layer, "node": node, "input": source, "value": value}
+
+
 def _parse_ack(data: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return {"frame": _integer("ack: frame", data.get("frame"), 0, 2**53)}
 
@@ -259,6 +291,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any], Limits], dict[str, Any]]] = {
     "focus": _parse_focus,
     "inspect": _parse_inspect,
     "export": _no_args,
+    "edit": _parse_edit,
     "ack": _parse_ack,
 }
 _ARGUMENTS: dict[str, set[str]] = {
@@ -270,6 +303,7 @@ _ARGUMENTS: dict[str, set[str]] = {
     "focus": {"run"},
     "inspect": {"node"},
     "ack": {"frame"},
+    "edit": {"layer", "node", "input", "value"},
 }
 for _kind in _PARSERS:
     _ARGUMENTS.setdefault(_kind, set())

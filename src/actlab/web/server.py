@@ -11,6 +11,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from types import TracebackType
 
 import uvicorn
@@ -41,6 +42,7 @@ def is_loopback(host: str) -> bool:
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port``; an :class:`ActlabError` if that is impossible."""
+    host = host.strip("[]")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -59,11 +61,20 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def make_server(
-    host: str, limits: Limits | None = None, backend: str = "auto"
+    host: str,
+    limits: Limits | None = None,
+    backend: str = "auto",
+    allowed_hosts: Sequence[str] = (),
 ) -> uvicorn.Server:
-    """A uvicorn server for the app; only loopback names are accepted on a loopback host."""
-    allowed = LOOPBACK_HOSTS if is_loopback(host) else None
-    app = create_app(limits, allowed_hosts=allowed, backend=backend)
+    """A uvicorn server for the app.
+
+    Host headers naming a loopback host or one of ``allowed_hosts`` are served (``"*"``:
+    any). Listening on a non-loopback interface, IP-address Hosts are served too (an
+    address cannot be DNS-rebound); a name other than those needs ``allowed_hosts``.
+    """
+    allowed = [*LOOPBACK_HOSTS, *allowed_hosts]
+    app = create_app(limits, allowed_hosts=allowed, backend=backend,
+                     ip_literals=not is_loopback(host))
     config = uvicorn.Config(
         app, log_level="warning", ws=_WS, lifespan="off", ws_max_size=1 << 16
     )

@@ -11,16 +11,20 @@ and seed, hence the same data and the same initial weights, epochs in lockstep.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 
 import numpy as np
 
 from actlab.errors import ActlabError
 from actlab.playground import FEATURES, PlaygroundConfig, Trainer
-from actlab.playground.config import random_seed
+from actlab.playground.config import PLAYGROUND_URL, js_number, random_seed
 from actlab.playground.datasets import features as feature_values
+from actlab.playground.engine import initial_state
 from actlab.web import curves
 from actlab.web.encode import (
     NODE_SIZE,
@@ -36,8 +40,76 @@ from actlab.web.protocol import ProtocolError
 
 #: Config fields that change only the drawing, not the run.
 DISPLAY_ONLY = frozenset({"show_test_data", "discretize"})
+#: Config fields the playground applies live, without a reset (``playground.ts``).
+LIVE = frozenset({"learning_rate"})
+#: Config fields whose change makes the playground draw new data with a new seed.
+NEW_DATA = frozenset({"dataset", "reg_dataset", "noise", "perc_train_data", "problem"})
 #: The seed of the page's first run (the playground's defaults otherwise).
 DEFAULT_SEED = "0.59704"
+#: actlab-only URL keys (the playground ignores them): the seed whose page load drew the
+#: initial weights, and the log of live changes, ``EPOCH:KEY:VALUE,...`` (KEY is
+#: ``learningRate`` or ``seed``), e.g. ``actlabLog=120:learningRate:0.3,300:seed:0.41``.
+WEIGHTS_KEY = "actlabWeights"
+LOG_KEY = "actlabLog"
+#: Most live changes kept in one run's log.
+MAX_LOG = 200
+#: Epochs trained per engine call while playing: the slice after which a closed tab's or a
+#: paused session's work stops.
+SLICE_EPOCHS = 1_000_000
+_SAFE = ",:.+-_~!*'()/;@$"
+_EDIT_KEY = re.compile(r"(w|b)(\d{1,3})_(\d{1,3})(?:_(\d{1,3}))?")
+
+
+def split_actlab_keys(url: str) -> tuple[str, str | None, list[Event]]:
+    """``url`` without actlab's own keys, and their values: the weights seed and the log.
+
+    A bad value is ignored with a warning, like any bad URL value.
+    """
+    head, sep, text = url.partition("#")
+    if not sep:
+        head, text = "", url
+    kept, weights_seed, log = [], None, []
+    for part in text.split("&"):
+        key, _, value = part.partition("=")
+        if key == WEIGHTS_KEY:
+            value = unquote(value)
+            if 0 < len(value) <= 100 and value.isprintable():
+                weights_seed = value
+            else:
+                warnings.warn(f"ignoring {WEIGHTS_KEY}: not a seed", stacklevel=2)
+        elif key == LOG_KEY:
+            log = _parse_log(unquote(value))
+        else:
+            kept.append(part)
+    rest = "&".join(kept)
+    return (f"{head}#{rest}" if sep else rest), weights_seed, log
+
+
+def _parse_log(text: str) -> list[Event]:
+    events: list[Event] = []
+    for item in text.split(",")[:MAX_LOG]:
+        epoch, _, rest = item.partition(":")
+        key, _, value = rest.partition(":")
+        try:
+            if not epoch.isdigit() or int(epoch) > 10**9:
+                raise ValueError
+            if key == "learningRate":
+                rate = float(value)
+                PlaygroundConfig(learning_rate=rate)  # validates the range
+                events.append(Event(int(epoch), "learning_rate", rate))
+            elif key == "seed" and 0 < len(value) <= 100 and value.isprintable():
+                events.append(Event(int(epoch), "seed", value))
+            elif (match := _EDIT_KEY.fullmatch(key)) and (match[1] == "w") == bool(match[4]):
+                number = float(value)
+                if not abs(number) <= 1e3:
+                    raise ValueError
+                events.append(Event(int(epoch), key, number))
+            else:
+                raise ValueError
+        except (ValueError, ActlabError):
+            warnings.warn(f"ignoring {LOG_KEY} entry {item!r}: expected EPOCH:learningRate:"
+                          "NUMBER, EPOCH:seed:TEXT or EPOCH:wL_N_I|bL_N:NUMBER", stacklevel=2)
+    return events
 
 
 @dataclass
@@ -49,33 +121,100 @@ class Outcome:
     reply: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Event:
+    """A live change during a run: after ``epoch`` epochs, ``field`` became ``value``."""
+
+    epoch: int
+    #: "learning_rate", "seed" (Regenerate: new data, same network), "wL_N_I" (the weight
+    #: from node I of layer L to node N of layer L + 1) or "bL_N" (a bias, as ``edit``)
+    field: str
+    value: Any
+
+    def to_text(self) -> str:
+        if self.field == "seed":
+            return f"{self.epoch}:seed:{self.value}"
+        key = "learningRate" if self.field == "learning_rate" else self.field
+        return f"{self.epoch}:{key}:{js_number(self.value)}"
+
+    @property
+    def target(self) -> tuple[int, int, int | None] | None:
+        """``(layer, node, input)`` of a weight (input None: a bias), else None."""
+        match = _EDIT_KEY.fullmatch(self.field)
+        if match is None:
+            return None
+        layer, node, source = match.group(2, 3, 4)
+        return int(layer), int(node), None if source is None else int(source)
+
+
 class Session:
-    """The state behind one page: config, compare list and one trainer per run."""
+    """The state behind one page: config, compare list and one trainer per run.
+
+    The controls behave as on the playground (``playground.ts``): the learning rate
+    applies live; Regenerate draws new data (a new seed) and training goes on with the same
+    network; Reset and every other change of the network draw new initial weights; a change
+    of dataset, noise, ratio or problem draws a new seed. The URL (:meth:`url_hash`) still
+    reproduces what is on screen: ``start`` is the config the run began with (its keys are
+    the playground's), :data:`WEIGHTS_KEY` names the seed whose page load drew the initial
+    weights when that is not ``seed``, and :data:`LOG_KEY` lists the live changes with the
+    epoch they happened at, replayed when training reaches them.
+    """
 
     def __init__(
         self, limits: Limits, config: PlaygroundConfig | None = None, backend: str = "auto"
     ) -> None:
         self.limits = limits
         self.backend = backend
-        self.config = config or PlaygroundConfig(seed=DEFAULT_SEED)
+        self.start = config or PlaygroundConfig(seed=DEFAULT_SEED)
+        self.config = self.start  # the settings now in force (start + applied events)
+        self.weights_seed: str | None = None
+        self.log: list[Event] = []
+        self._applied = 0  # events of the log applied so far
+        self.layout_version = 0  # changes whenever the page must redraw its layout
         self.extras: list[str] = []
         self.focus = 0
         self.inspect: tuple[int, int] | None = None
         self.trainers: list[Trainer] = []
         self._sent_epoch = 0  # loss values up to this epoch (exclusive) are on the page
-        self._build(self.config, self.extras)
+        self._build(self.start, self.extras, None, [])
 
     # ------------------------------------------------------------------ runs
     def run_configs(self) -> list[PlaygroundConfig]:
         """The main config, then one per compared activation (default parameters)."""
         return _run_configs(self.config, self.extras)
 
-    def _build(self, config: PlaygroundConfig, extras: list[str]) -> None:
-        """Fresh trainers (epoch 0) for ``config`` and ``extras``; on error nothing changes."""
-        trainers = [Trainer([c], backend=self.backend) for c in _run_configs(config, extras)]
-        self.config, self.extras, self.trainers = config, list(extras), trainers
+    def _build(
+        self,
+        start: PlaygroundConfig,
+        extras: list[str],
+        weights_seed: str | None,
+        log: list[Event],
+    ) -> None:
+        """Fresh trainers (epoch 0) for ``start`` and ``extras``, initial weights from the
+        page load of ``weights_seed`` (default: ``start.seed``), ``log`` to replay; on error
+        nothing changes."""
+        self._check_limits(start)
+        bad = [e for e in log if e.target is not None and not _fits(e.target, start.layer_sizes)]
+        for event in bad:
+            warnings.warn(f"ignoring {LOG_KEY} entry {event.to_text()!r}: no such weight in "
+                          f"layers {list(start.layer_sizes)}", stacklevel=2)
+        log = [e for e in log if e not in bad]
+        configs = _run_configs(start, extras)
+        trainers = [Trainer([c], backend=self.backend) for c in configs]
+        if weights_seed is not None and weights_seed != start.seed:
+            for trainer, c in zip(trainers, configs, strict=True):
+                _, weights, biases = initial_state(c.replace(seed=weights_seed))
+                trainer.set_initial_parameters(0, weights, biases)
+        else:
+            weights_seed = None
+        self.start, self.config, self.extras = start, start, list(extras)
+        self.trainers, self.weights_seed = trainers, weights_seed
+        self.log, self._applied = sorted(log, key=lambda e: e.epoch), 0
         self.focus = min(self.focus, len(trainers) - 1)
+        self.inspect = None
         self._sent_epoch = 0
+        self.layout_version += 1
+        self._apply_due()
 
     @property
     def epoch(self) -> int:
@@ -85,13 +224,73 @@ class Session:
     def all_diverged(self) -> bool:
         return all(int(t.diverged_at[0]) >= 0 for t in self.trainers)
 
-    def step(self, epochs: int) -> int:
-        """Train every run ``epochs`` epochs (fewer at the session's epoch limit)."""
+    def step(self, epochs: int, should_stop: Callable[[], bool] | None = None) -> int:
+        """Train every run ``epochs`` epochs (fewer at the session's epoch limit, or when
+        ``should_stop()`` turns true between slices of :data:`SLICE_EPOCHS`), applying
+        logged changes at their epochs; returns the epochs trained."""
         epochs = min(epochs, self.limits.max_epochs - self.epoch)
-        if epochs > 0:
+        done = 0
+        while done < epochs:
+            if should_stop is not None and done and should_stop():
+                break
+            n = min(epochs - done, SLICE_EPOCHS)
+            if self._applied < len(self.log):
+                n = min(n, self.log[self._applied].epoch - self.epoch)
             for trainer in self.trainers:
-                trainer.step(epochs)
-        return max(epochs, 0)
+                trainer.step(n)
+            done += n
+            self._apply_due()
+        return done
+
+    def _apply_due(self) -> None:
+        """Apply the logged changes whose epoch has come."""
+        while self._applied < len(self.log) and self.log[self._applied].epoch <= self.epoch:
+            self._enact(self.log[self._applied])
+            self._applied += 1
+
+    def _enact(self, event: Event) -> None:
+        target = event.target
+        if target is not None:  # a weight or bias typed in, in every run
+            layer, node, source = target
+            sizes = self.config.layer_sizes
+            if not _fits(target, sizes):
+                raise ProtocolError(
+                    f"edit: no {'link' if source is not None else 'bias'} there in layers "
+                    f"{list(sizes)}"
+                )
+            for trainer in self.trainers:
+                if source is None:
+                    trainer.biases[layer][0, node] = event.value
+                else:
+                    trainer.weights[layer][0, node, source] = event.value
+            return
+        for trainer in self.trainers:
+            if event.field == "learning_rate":
+                trainer.set_learning_rate(0, event.value)
+            else:
+                trainer.set_data(0, event.value)
+        self.config = self.config.replace(**{event.field: event.value})
+        self.layout_version += 1
+
+    def _live(self, field_name: str, value: Any) -> None:
+        """A live change now: recorded in the log (the start config at epoch 0), the
+        future of a replayed log dropped."""
+        epoch = self.epoch
+        del self.log[self._applied:]
+        self.log = [e for e in self.log if not (e.epoch == epoch and e.field == field_name)]
+        if epoch == 0 and field_name in ("learning_rate", "seed"):
+            if field_name == "seed" and self.weights_seed is None:
+                self.weights_seed = self.start.seed  # the weights stay those of the old seed
+            self.start = self.start.replace(**{field_name: value})
+        else:
+            if len(self.log) >= MAX_LOG:
+                raise ProtocolError(
+                    f"this run has {MAX_LOG} live changes (the limit); press reset to start "
+                    "a new one"
+                )
+            self.log.append(Event(epoch, field_name, value))
+        self._applied = len(self.log)
+        self._enact(Event(epoch, field_name, value))
 
     # ------------------------------------------------------------------ messages
     def apply(self, kind: str, args: dict[str, Any]) -> Outcome:
@@ -100,11 +299,12 @@ class Session:
             return self._load(args["url"])
         if kind == "set":
             return self._set(args["changes"])
-        if kind == "reset":
-            self._build(self.config, self.extras)
+        if kind == "reset":  # playground.ts reset(): same data, new initial weights
+            self._build(self.config, self.extras, random_seed(), [])
             return Outcome(rebuilt=True)
-        if kind == "regenerate":
-            return self._replace_config(self.config.replace(seed=random_seed()))
+        if kind == "regenerate":  # generateData(): new seed, same network, no reset
+            self._live("seed", random_seed())
+            return Outcome()
         if kind == "step":
             self.step(args["epochs"])
             return Outcome()
@@ -121,36 +321,67 @@ class Session:
             return Outcome()
         if kind == "export":
             return Outcome(reply={"type": "export", "runs": self.export()})
+        if kind == "edit":
+            kind_ = "b" if args["input"] is None else "w"
+            key = f"{kind_}{args['layer']}_{args['node']}"
+            if args["input"] is not None:
+                key += f"_{args['input']}"
+            self._enact(Event(self.epoch, key, args["value"]))  # checks the indices
+            self._live(key, args["value"])
+            return Outcome()
         raise ProtocolError(f"{kind}: not a session command")
 
     def _load(self, url: str) -> Outcome:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            config = PlaygroundConfig.from_url(url) if url else PlaygroundConfig(seed=DEFAULT_SEED)
-        outcome = self._replace_config(config)
-        outcome.notices.extend(str(w.message) for w in caught)
-        return outcome
+            rest, weights_seed, log = split_actlab_keys(url)
+            config = (PlaygroundConfig.from_url(rest) if rest.strip()
+                      else PlaygroundConfig(seed=DEFAULT_SEED))
+        self._build(config, self.extras, weights_seed, log)
+        return Outcome(rebuilt=True, notices=[str(w.message) for w in caught])
 
     def _set(self, changes: dict[str, Any]) -> Outcome:
-        config = self.config.replace(**changes)
         if set(changes) <= DISPLAY_ONLY:
-            self.config = config
+            self.config = self.config.replace(**changes)
+            self.start = self.start.replace(**changes)
+            self.layout_version += 1
             return Outcome()
-        return self._replace_config(config)
-
-    def _replace_config(self, config: PlaygroundConfig) -> Outcome:
-        self._check_limits(config)
-        self._build(config, self.extras)
-        self.inspect = None
+        if set(changes) <= LIVE | DISPLAY_ONLY:
+            self.config.replace(**changes)  # validate before changing anything
+            for name, value in changes.items():
+                if name in LIVE:
+                    self._live(name, value)
+                else:
+                    self.config = self.config.replace(**{name: value})
+                    self.start = self.start.replace(**{name: value})
+            return Outcome()
+        if "seed" in changes:  # a chosen seed: its page load
+            weights_seed = None
+        elif set(changes) & NEW_DATA:  # generateData() then reset(): a new seed's page load
+            changes = {**changes, "seed": random_seed()}
+            weights_seed = None
+        else:  # reset(): the same data, new initial weights
+            weights_seed = random_seed()
+        self._build(self.config.replace(**changes), self.extras, weights_seed, [])
         return Outcome(rebuilt=True)
 
     def _compare(self, names: list[str]) -> Outcome:
         try:
-            self._build(self.config, names)
+            self._build(self.start, names, self.weights_seed, list(self.log))
         except ActlabError as exc:
             raise ProtocolError(f"compare: {exc}") from None
-        self.inspect = None
         return Outcome(rebuilt=True)
+
+    def url_hash(self, run: int = 0) -> str:
+        """The URL hash that reproduces run ``run`` (the main one by default): its start
+        config, then actlab's keys."""
+        parts = [_run_configs(self.start, self.extras)[run].to_hash()]
+        if self.weights_seed is not None:
+            parts.append(f"{WEIGHTS_KEY}={quote(self.weights_seed, safe=_SAFE)}")
+        if self.log:
+            text = ",".join(e.to_text() for e in self.log)
+            parts.append(f"{LOG_KEY}={quote(text, safe=_SAFE)}")
+        return "&".join(parts)
 
     def _check_limits(self, config: PlaygroundConfig) -> None:
         shape = config.network_shape
@@ -177,7 +408,12 @@ class Session:
     # ------------------------------------------------------------------ output
     def export(self) -> list[dict[str, Any]]:
         """Each run's JSON, as ``actlab train --json`` prints it (NaN/inf as null)."""
-        return [json_safe(t.result(0).to_dict()) for t in self.trainers]
+        runs = []
+        for k, trainer in enumerate(self.trainers):
+            run = json_safe(trainer.result(0).to_dict())
+            run["url"] = f"{PLAYGROUND_URL}#{self.url_hash(k)}"  # replays the live changes
+            runs.append(run)
+        return runs
 
     def describe(self) -> dict[str, Any]:
         """Everything that changes only when the run is rebuilt: the ``config`` message."""
@@ -195,11 +431,14 @@ class Session:
             )
         return {
             "type": "config",
-            "hash": config.to_hash(),
-            "url": config.to_url(),
+            "hash": self.url_hash(),
+            "url": f"{PLAYGROUND_URL}#{self.url_hash()}",
             "config": json_safe(_fields(config)),
             "layer_sizes": list(config.layer_sizes),
             "beyond_playground": config.exceeds_ui(),
+            "hidden": sorted(k[: -len("_hide")] for k, v in config.extra
+                             if k.endswith("_hide") and v == "true"),
+            "hide_text": config.hide_text,
             "runs": runs,
             "focus": self.focus,
             "features": list(FEATURES),
@@ -277,6 +516,14 @@ class Session:
                 }
             )
         return {"layers": layers}
+
+
+def _fits(target: tuple[int, int, int | None], sizes: tuple[int, ...]) -> bool:
+    """Whether a weight/bias ``(layer, node, input)`` exists in a network of ``sizes``."""
+    layer, node, source = target
+    return layer + 1 < len(sizes) and node < sizes[layer + 1] and (
+        source is None or source < sizes[layer]
+    )
 
 
 def _run_configs(config: PlaygroundConfig, extras: list[str]) -> list[PlaygroundConfig]:

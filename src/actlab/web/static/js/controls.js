@@ -149,3 +149,99 @@ export function neuronsChange(cfg, layer, delta, maxNeurons) {
   shape[layer] = n;
   return { network_shape: shape };
 }
+
+// ------------------------------------------------------------------ inline errors
+/** Where an error about a config field (or a request) is shown: the id of its control. */
+const ERROR_PLACES = {
+  learning_rate: "learningRate", regularization_rate: "regularRate", activation: "activations",
+  activation_params: "activation-params", regularization: "regularizations", problem: "problem",
+  batch_size: "batchSize", noise: "noise", perc_train_data: "percTrainData",
+  network_shape: "network", features: "network", init_zero: "network", seed: "data-regen-button",
+  dataset: "datasets", reg_dataset: "datasets", show_test_data: "show-test-data",
+  discretize: "discretize", load: "url-input", compare: "compare-add", focus: "compare-add",
+  speed: "speed", play: "play-pause-button", step: "play-pause-button", reset: "play-pause-button",
+  regenerate: "data-regen-button", edit: "network", inspect: "network", export: "export-button",
+};
+
+function errorHost(id) {
+  const control = $(id);
+  if (!control) return null;
+  if (id === "activation-params") return control;
+  return control.closest(".control, .slider, .url-row, .compare-add, .checkboxes, .activation-panel, .network-column, .column") || control.parentElement;
+}
+
+/** Show `message` beside the controls of `fields` (or of the `request` that failed). */
+export function showInlineError(fields, request, message) {
+  const ids = new Set((fields && fields.length ? fields : [request]).map((f) => ERROR_PLACES[f]).filter(Boolean));
+  for (const id of ids) {
+    const host = errorHost(id);
+    if (!host) continue;
+    let box = host.querySelector(":scope > .inline-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "inline-error";
+      box.setAttribute("role", "alert");
+      host.append(box);
+    }
+    box.dataset.for = id;
+    box.textContent = message;
+    box.scrollIntoView({ block: "nearest" });
+  }
+}
+
+export function clearInlineErrors() {
+  for (const box of document.querySelectorAll(".inline-error")) box.remove();
+}
+
+// ------------------------------------------------------------------ classroom
+/** The playground's hidable controls (its HIDABLE_CONTROLS): [label, URL name]. */
+export const HIDABLE_CONTROLS = [
+  ["Show test data", "showTestData"], ["Discretize output", "discretize"],
+  ["Play button", "playButton"], ["Step button", "stepButton"], ["Reset button", "resetButton"],
+  ["Learning rate", "learningRate"], ["Activation", "activation"],
+  ["Regularization", "regularization"], ["Regularization rate", "regularizationRate"],
+  ["Problem type", "problem"], ["Which dataset", "dataset"], ["Ratio train data", "percTrainData"],
+  ["Noise level", "noise"], ["Batch size", "batchSize"], ["# of hidden layers", "numHiddenLayers"],
+];
+
+/** Hide the controls named in `hidden` (URL `NAME_hide=true`) and, with hideText, the text. */
+export function applyHidden(hidden, hideText) {
+  for (const [, name] of HIDABLE_CONTROLS) {
+    for (const el of document.querySelectorAll(`.ui-${name}`)) el.classList.toggle("hidden-ui", hidden.includes(name));
+  }
+  for (const el of document.querySelectorAll(".text")) el.classList.toggle("hidden-ui", hideText);
+}
+
+/** The "use it in a classroom" builder: one checkbox per control (ticked: shown) and a link
+ *  to this run with the unticked ones hidden. `currentHash()` gives the run's hash. */
+export class ClassroomBuilder {
+  constructor(currentHash) {
+    this.currentHash = currentHash;
+    this.box = document.querySelector("#classroom .hide-controls");
+    this.inputs = {};
+    for (const [text, name] of HIDABLE_CONTROLS) {
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = true;
+      input.dataset.control = name;
+      input.addEventListener("change", () => this.update());
+      label.append(input, ` ${text}`);
+      this.box.append(label);
+      this.inputs[name] = input;
+    }
+  }
+
+  /** Tick the boxes from a config's hidden list. */
+  show(hidden) {
+    for (const [name, input] of Object.entries(this.inputs)) input.checked = !hidden.includes(name);
+    this.update();
+  }
+
+  update() {
+    const parts = this.currentHash().split("&").filter((p) => p && !/^[^=]*_hide=/.test(p));
+    for (const [name, input] of Object.entries(this.inputs)) if (!input.checked) parts.push(`${name}_hide=true`);
+    const link = $("hide-controls-link");
+    link.href = `${location.origin}${location.pathname}#${parts.join("&")}`;
+  }
+}

@@ -2,7 +2,10 @@
 // what the server sends. No training happens here.
 
 import { RUN_COLORS, paintHeatmap } from "./colors.js";
-import { bindControls, fillMenus, neuronsChange, showConfig, showParams } from "./controls.js";
+import {
+  ClassroomBuilder, applyHidden, bindControls, clearInlineErrors, fillMenus, neuronsChange,
+  showConfig, showInlineError, showParams,
+} from "./controls.js";
 import { drawCurves } from "./curve.js";
 import { bytes, float32, float64, formatEpoch, formatLoss, points } from "./decode.js";
 import { HeatmapView } from "./heatmap.js";
@@ -31,7 +34,7 @@ const state = {
 };
 // Counters for tests and benchmarks.
 const stats = { frames: 0, rendered: 0, epoch: 0, connected: false, errors: [], notices: [], exports: [] };
-window.actlab = { state, stats };
+window.actlab = { state, stats, receive: (msg) => handle(msg) };
 
 let socket = null;
 let retries = 0;
@@ -60,6 +63,9 @@ const network = new NetworkView($("network"), {
   inspect(node) {
     state.inspect = node;
     send({ type: "inspect", node });
+  },
+  edit(target, value, event) {
+    openEditor(target, value, event);
   },
   hover(text, event) {
     const card = $("hovercard");
@@ -109,15 +115,23 @@ function handle(msg) {
     case "frame":
       onFrame(msg);
       break;
-    case "status":
+    case "status": // the only message that changes play/pause (frames may be older)
       if (msg.playing && !state.playing) lastFrameAt = performance.now();
       state.playing = msg.playing;
       state.speed = msg.speed;
       document.body.classList.toggle("playing", msg.playing);
+      if (!msg.playing) showAchieved(null);
       break;
     case "error":
       stats.errors.push(msg.message);
       setStatus(msg.message, "error");
+      if (state.config) { // put the rejected value back as it was
+        showConfig(state.config, state.speed);
+        const cfg = state.config;
+        pickers.select(cfg.problem, cfg.problem === "classification" ? cfg.dataset : cfg.reg_dataset);
+        if (state.runs.length) showActivation(state.runs);
+      }
+      showInlineError(msg.fields, msg.request, msg.message);
       break;
     case "notice":
       stats.notices.push(msg.message);
@@ -133,6 +147,8 @@ function handle(msg) {
 
 // ------------------------------------------------------------------ config
 function applyConfig(msg) {
+  clearInlineErrors();
+  if ($("status").className === "error") setStatus("", "ok");
   const cfg = msg.config;
   state.config = cfg;
   state.hash = msg.hash;
@@ -153,6 +169,10 @@ function applyConfig(msg) {
   showActivation(msg.runs);
   buildCompare(msg.runs);
   $("playground-link").href = msg.url;
+  if (document.activeElement !== $("url-input")) $("url-input").value = msg.url;
+  applyHidden(msg.hidden || [], Boolean(msg.hide_text));
+  classroom.show(msg.hidden || []);
+  showLegend(msg.runs);
   $("beyond").textContent = msg.beyond_playground.length
     ? `Beyond the TF Playground: ${msg.beyond_playground.join("; ")} — playground.tensorflow.org cannot open this run.`
     : "";
@@ -288,13 +308,82 @@ function render() {
   }
   chart.draw();
   updateCompare(frame);
-  state.playing = frame.playing;
-  document.body.classList.toggle("playing", frame.playing);
+  if (state.playing) showAchieved(frame.achieved);
   document.body.classList.toggle("diverged", Boolean(run.divergence));
   stats.rendered += 1;
   stats.renderMs = 0.9 * (stats.renderMs || 0) + 0.1 * (performance.now() - started);
   stats.epoch = frame.epoch;
   send({ type: "ack", frame: frame.frame });
+}
+
+/** The training speed reached, shown when it is below the speed asked for. */
+function showAchieved(achieved) {
+  const box = $("achieved");
+  const below = achieved !== null && achieved !== undefined && achieved < 0.9 * state.speed;
+  box.textContent = below ? `reaching ${Math.round(achieved)} epochs/s` : "";
+  box.title = below ? "This machine trains this network slower than the speed chosen" : "";
+}
+
+/** The loss chart's legend: test (solid) and training (dashed) loss per run. */
+function showLegend(runs) {
+  const box = $("chart-legend");
+  box.replaceChildren();
+  if (runs.length < 2) return;
+  runs.forEach((run, k) => {
+    const item = document.createElement("span");
+    item.className = "legend-item";
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = RUN_COLORS[k];
+    item.append(swatch, run.activation);
+    box.append(item);
+  });
+  const key = document.createElement("span");
+  key.className = "legend-key";
+  key.textContent = "solid: test loss, dashed: training loss";
+  box.append(key);
+}
+
+// ------------------------------------------------------------------ editing a weight
+let editing = null;
+
+/** Type a new value for a weight or bias (the playground: click a link or a bias). */
+function openEditor(target, value, event) {
+  const box = $("editor");
+  const input = $("edit-value");
+  editing = target;
+  box.querySelector(".editor-what").textContent = target.input === null ? "Bias" : "Weight";
+  input.value = Number.isFinite(value) ? Number(value).toPrecision(3) : "";
+  box.style.left = `${event.clientX + 12}px`;
+  box.style.top = `${event.clientY - 8}px`;
+  box.classList.remove("hidden");
+  $("hovercard").style.display = "none";
+  input.focus();
+  input.select();
+}
+
+function closeEditor() {
+  editing = null;
+  $("editor").classList.add("hidden");
+}
+
+function bindEditor() {
+  const input = $("edit-value");
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeEditor();
+    if (event.key !== "Enter" || !editing) return;
+    const value = Number(input.value);
+    if (input.value.trim() === "" || !Number.isFinite(value)) {
+      showInlineError(null, "edit", "type a number");
+      return;
+    }
+    send({ type: "edit", ...editing, value });
+    closeEditor();
+  });
+  input.addEventListener("blur", () => {
+    const was = editing;
+    setTimeout(() => { if (editing === was) closeEditor(); }, 150);
+  });
 }
 
 // ------------------------------------------------------------------ page chrome
@@ -320,7 +409,10 @@ function download(runs) {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
+const classroom = new ClassroomBuilder(() => state.hash || "");
+
 function bindPage() {
+  bindEditor();
   bindControls(send, () => state.config, () => state.limits, (field, value) => {
     state.config = { ...state.config, [field]: value };
     if (state.latest) render();
@@ -350,6 +442,7 @@ function bindPage() {
   });
   document.addEventListener("keydown", (e) => {
     const t = e.target;
+    if (e.defaultPrevented) return; // a focused control used the key
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLButtonElement) return;
     if (e.key === " ") { e.preventDefault(); $("play-pause-button").click(); }
   });

@@ -30,7 +30,8 @@ export class NetworkView {
   /**
    * @param {HTMLElement} container  the #network element
    * @param {object} on  callbacks: toggleFeature(id), neurons(layer, delta), inspect(node|null),
-   *                     hover(text|null, event)
+   *                     hover(text|null, event), edit(target, value, event) where target is
+   *                     {layer, node, input} (input null: a bias)
    */
   constructor(container, on) {
     this.container = container;
@@ -56,10 +57,13 @@ export class NetworkView {
     const overlay = svgEl("g", { class: "overlay" }, svg);
 
     const outX = width - size / 2 - 12;
-    const firstX = INPUT_X + 120;
-    const lastX = outX - 110;
+    const spare = width - INPUT_X - 130;
+    const firstX = INPUT_X + Math.min(120, Math.max(60, spare / 6));
+    const lastX = outX - Math.min(110, Math.max(50, spare / 6));
     const columnX = (i) => (hidden.length === 1 ? (firstX + lastX) / 2
       : firstX + (i * (lastX - firstX)) / Math.max(1, hidden.length - 1));
+    // room for each layer's +/- control and neuron count, so that labels never overlap
+    this.columnWidth = hidden.length > 1 ? Math.min(72, (lastX - firstX) / (hidden.length - 1) - 4) : 72;
     const rowY = (i) => CONTROLS_HEIGHT + i * step + size / 2 + 4;
 
     // nodes[l][i] = {x, y, canvas, bias, div}; l = 0 are the enabled features
@@ -70,7 +74,17 @@ export class NetworkView {
       const active = enabled.includes(id);
       const node = this.node(INPUT_X, rowY(i), size, active ? "input" : "input inactive");
       node.div.title = `${FEATURE_LABELS[id]}: click to ${active ? "remove" : "add"} this input`;
+      node.div.dataset.feature = id;
+      node.div.tabIndex = 0;
+      node.div.setAttribute("role", "switch");
+      node.div.setAttribute("aria-checked", String(active));
+      node.div.setAttribute("aria-label", `input ${FEATURE_LABELS[id]}`);
       node.div.addEventListener("click", () => this.on.toggleFeature(id));
+      node.div.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        this.on.toggleFeature(id);
+      });
       const label = svgEl("text", { x: INPUT_X - size / 2 - 8, y: rowY(i) + 4, class: `feature-label${active ? "" : " inactive"}`, "text-anchor": "end" }, overlay);
       label.textContent = FEATURE_LABELS[id];
       this.inputs[id] = node;
@@ -86,7 +100,7 @@ export class NetworkView {
       const layer = [];
       for (let i = 0; i < n; i++) {
         const node = this.node(x, rowY(i), size, "neuron");
-        node.bias = this.biasRect(overlay, node, `Bias of layer ${l + 1}, neuron ${i + 1}`);
+        node.bias = this.biasRect(overlay, node, `Bias of layer ${l + 1}, neuron ${i + 1}`, { layer: l, node: i, input: null });
         node.div.title = `layer ${l + 1}, neuron ${i + 1}`;
         this.hoverInspect(node.div, [l + 1, i]);
         layer.push(node);
@@ -94,7 +108,7 @@ export class NetworkView {
       this.nodes.push(layer);
     });
     const out = this.node(outX, rowY(0), size, "output");
-    out.bias = this.biasRect(overlay, out, "Bias of the output node");
+    out.bias = this.biasRect(overlay, out, "Bias of the output node", { layer: hidden.length, node: 0, input: null });
     out.div.title = "output node";
     this.hoverInspect(out.div, [sizes.length - 1, 0]);
     this.nodes.push([out]);
@@ -117,12 +131,12 @@ export class NetworkView {
           const mid = (x1 + x2) / 2;
           const d = `M${x1},${y1}C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
           const path = svgEl("path", { d, class: "link" }, links);
-          if (total <= MAX_HOVER_LINKS) {
-            const hover = svgEl("path", { d, class: "link-hover" }, links);
-            this.hoverValue(hover, () => `Weight ${this.weightText(l - 1, o * sources.length + i)}`);
-          } else {
-            this.hoverValue(path, () => `Weight ${this.weightText(l - 1, o * sources.length + i)}`);
-          }
+          const target = { layer: l - 1, node: o, input: i };
+          const index = o * sources.length + i;
+          const hover = total <= MAX_HOVER_LINKS ? svgEl("path", { d, class: "link-hover" }, links) : path;
+          hover.dataset.link = `${l - 1}-${o}-${i}`;
+          this.hoverValue(hover, () => `Weight ${this.weightText(l - 1, index)} (click to edit)`);
+          hover.addEventListener("click", (event) => this.on.edit(target, this.weights[l - 1]?.[index], event));
           paths.push(path);
         });
       });
@@ -150,20 +164,24 @@ export class NetworkView {
     return { x, y, div, canvas, bias: null };
   }
 
-  biasRect(parent, node, title) {
+  biasRect(parent, node, title, target) {
     const rect = svgEl("rect", {
       x: node.x - this.nodeSize / 2 - BIAS - 2,
       y: node.y + this.nodeSize / 2 - BIAS + 2,
       width: BIAS, height: BIAS, class: "bias",
     }, parent);
-    this.hoverValue(rect, () => `${title}: ${this.biasText(node)}`);
+    rect.dataset.bias = `${target.layer}-${target.node}`;
+    this.hoverValue(rect, () => `${title}: ${this.biasText(node)} (click to edit)`);
+    rect.addEventListener("click", (event) => this.on.edit(target, this.biases[target.layer]?.[target.node], event));
     return rect;
   }
 
   controls(x, layer, n) {
     const div = document.createElement("div");
-    div.className = "plus-minus-neurons";
-    div.style.left = `${x - 36}px`;
+    const width = this.columnWidth;
+    div.className = `plus-minus-neurons ui-numHiddenLayers${width < 60 ? " narrow" : ""}`;
+    div.style.left = `${x - width / 2}px`;
+    div.style.width = `${width}px`;
     const plus = document.createElement("button");
     plus.type = "button";
     plus.className = "round-button small";
@@ -178,7 +196,8 @@ export class NetworkView {
     minus.addEventListener("click", () => this.on.neurons(layer, -1));
     const text = document.createElement("div");
     text.className = "neuron-count";
-    text.textContent = `${n} neuron${n === 1 ? "" : "s"}`;
+    text.textContent = width < 60 ? String(n) : `${n} neuron${n === 1 ? "" : "s"}`;
+    text.title = `${n} neuron${n === 1 ? "" : "s"} in layer ${layer + 1}`;
     div.append(plus, minus, text);
     this.container.append(div);
   }

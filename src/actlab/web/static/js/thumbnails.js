@@ -31,7 +31,13 @@ export class DatasetPicker {
         ctx.fillStyle = css(label);
         ctx.fillRect((100 * (x + 6)) / 12 - 2, (100 * (6 - y)) / 12 - 2, 4, 4);
       }
+      canvas.tabIndex = 0;
       canvas.addEventListener("click", () => this.onPick(name, info.problem));
+      canvas.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        this.onPick(name, info.problem);
+      });
       this.canvases[name] = canvas;
       this.container.append(canvas);
     }
@@ -42,6 +48,7 @@ export class DatasetPicker {
     for (const [key, canvas] of Object.entries(this.canvases)) {
       canvas.classList.toggle("hidden", canvas.dataset.problem !== problem);
       canvas.classList.toggle("selected", key === name);
+      canvas.setAttribute("aria-pressed", String(key === name));
     }
   }
 }
