@@ -357,7 +357,8 @@ def test_csv_data_axis_trains_on_every_backend_alike(tmp_path):
     for name in ("a", "b"):
         xy = rng.uniform(-1, 1, size=(40, 2))
         label = np.where(xy[:, 0] * xy[:, 1] > 0, 1, -1)
-        lines = ["x,y,label", *(f"{x:.6f},{y:.6f},{c}" for (x, y), c in zip(xy, label))]
+        lines = ["x,y,label", *(f"{x:.6f},{y:.6f},{c}"
+                                for (x, y), c in zip(xy, label, strict=True))]
         (tmp_path / f"{name}.csv").write_text("\n".join(lines) + "\n")
     spec = tmp_path / "d.toml"
     spec.write_text('name = "csv"\nepochs = 15\nseeds = 2\n[base]\nnetwork_shape = [3]\n'

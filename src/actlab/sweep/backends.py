@@ -134,13 +134,15 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
         raise RuntimeError("engine backend differs from the run key's engine tag")
     tag = engine_tag(first, chunk.backend)
     now = time.time()
+    describe = _Describer()
     rows = []
     for i, (key, config) in enumerate(zip(chunk.keys, chunk.configs, strict=True)):
         d = int(trainer.diverged_at[i])
+        config_json, url = describe(config)
         rows.append({
             "key": key,
-            "config": _json(config.to_dict()),
-            "url": config.to_url(),
+            "config": config_json,
+            "url": url,
             "seed": config.seed,
             "epochs": chunk.epochs,
             "engine": tag,
@@ -163,6 +165,41 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value)
+
+
+class _Describer:
+    """A config's JSON (``to_dict``) and URL, computed once per config-but-the-seed.
+
+    A chunk's runs mostly differ only in their seed; serializing each from scratch cost
+    more than storing it. The seed is put into a template made with a marker seed (the
+    marker cannot occur elsewhere: no other field holds free text).
+    """
+
+    MARK = "@@actlab-seed@@"
+
+    def __init__(self) -> None:
+        self.templates: dict[tuple, tuple[str, str]] = {}
+
+    def __call__(self, config: PlaygroundConfig) -> tuple[str, str]:
+        import dataclasses
+        import json
+
+        from actlab.sweep.spec import with_seed
+
+        key = tuple(
+            tuple(sorted(v.items())) if isinstance(v, dict) else v
+            for f in dataclasses.fields(config) if f.name != "seed"
+            for v in (getattr(config, f.name),)
+        )
+        hit = self.templates.get(key)
+        if hit is None:
+            marked = with_seed(config, self.MARK)
+            hit = self.templates[key] = (_json(marked.to_dict()), marked.to_url())
+        config_json, url = hit
+        if self.MARK in config.seed:  # pragma: no cover - absurd seed: no shortcut
+            return _json(config.to_dict()), config.to_url()
+        return (config_json.replace(json.dumps(self.MARK), json.dumps(config.seed)),
+                url.replace(self.MARK, config.seed))
 
 
 # ------------------------------------------------------------------------------ backends

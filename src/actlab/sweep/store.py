@@ -13,7 +13,7 @@ A run is stored once, under its key (:func:`actlab.sweep.spec.run_key`), whichev
 use it; ``sweep_runs`` lists each sweep's grid (``cell``: its axis values as JSON) in
 order. ``converged`` is JSON ``{"0.01": epoch or null, ...}``; curves are the per-epoch
 losses (``epochs + 1`` float64 values, index 0 = untrained, NaN after divergence) stored
-losslessly by :func:`encode_curve`.
+losslessly as little-endian float64 bytes (:func:`encode_curve`).
 
 The file is in WAL mode (readers never block the writer); the driver is its only writer and
 writes in batched transactions (``BEGIN IMMEDIATE``, with a generous busy timeout, so two
@@ -29,7 +29,6 @@ import os
 import sqlite3
 import stat
 import time
-import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ import numpy as np
 from actlab.errors import ActlabError
 
 SCHEMA_VERSION = 1
-CURVE_CODEC = "f8-shuffle-zlib"
+CURVE_CODEC = "f8le"
 BUSY_TIMEOUT_S = 120.0
 _HEADER = b"SQLite format 3\x00"
 
@@ -91,20 +90,20 @@ RUN_COLUMNS = (
 
 # ------------------------------------------------------------------------------- curves
 def encode_curve(values: np.ndarray) -> bytes:
-    """Float64 values → bytes, losslessly: little-endian float64, byte-shuffled, zlib.
+    """Float64 values → bytes, losslessly: little-endian IEEE float64, 8 bytes a value.
 
-    Shuffling groups the 8 bytes of each value by position (all sign/exponent bytes, then
-    the next byte of every value, …); neighbouring losses share those, so zlib compresses
-    them well. NaN and inf are kept bit for bit.
+    NaN and inf are kept bit for bit. (Compression was measured and left out: loss curves'
+    low mantissa bytes are noise, so byte-shuffling + zlib saves only ~15 % of the size
+    and costs more CPU than the store's whole budget; see docs/benchmarks.md.)
     """
-    raw = np.ascontiguousarray(values, dtype="<f8").view(np.uint8).reshape(-1, 8)
-    return zlib.compress(np.ascontiguousarray(raw.T).tobytes(), 1)
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
 
 
 def decode_curve(blob: bytes) -> np.ndarray:
     """Inverse of :func:`encode_curve`."""
-    raw = np.frombuffer(zlib.decompress(blob), dtype=np.uint8).reshape(8, -1)
-    return np.ascontiguousarray(raw.T).view("<f8").reshape(-1).astype(np.float64)
+    if len(blob) % 8:
+        raise ActlabError(f"stored curve of {len(blob)} bytes is not float64 data (corrupt)")
+    return np.frombuffer(blob, dtype="<f8").astype(np.float64)
 
 
 # ------------------------------------------------------------------------------- opening
