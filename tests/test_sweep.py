@@ -373,3 +373,8 @@ def test_csv_data_axis_trains_on_every_backend_alike(tmp_path):
     spec.write_text('name = "csv"\nepochs = 15\nseeds = 2\n[axes]\ndata = ["c.csv"]\n')
     with pytest.raises(ActlabError, match=r"line 5: axes.data: no CSV file at"):
         load_spec(spec)
+
+
+def test_the_example_spec_is_valid():
+    spec = load_spec(Path(__file__).resolve().parents[1] / "examples" / "lr-scan.toml")
+    assert spec.size == 4 * 5 * 2 * 100 and spec.epochs == 2000
