@@ -99,16 +99,34 @@ def test_invalid_specs_name_the_key_and_line(tmp_path, body, needle):
     assert needle in message and "\n" not in message
 
 
-def test_formulas_key(tmp_path):
+def test_formula_activations_in_a_spec_train_alike_everywhere(tmp_path):
     from actlab import activations
 
-    spec = {**SMALL, "formulas": {"cube": "x * x * x"}}
-    if not hasattr(activations, "define"):
-        with pytest.raises(ActlabError, match="formulas: formula activations are not available"):
-            load_spec(spec)
-    else:  # pragma: no cover - once formula activations exist
-        spec["axes"] = {"activation": ["cube"]}
-        assert load_spec(spec).runs()[0].config.activation == "cube"
+    spec = {**SMALL, "name": "formula", "epochs": 10, "seeds": 2,
+            "formulas": {"cube_sw": "x*sigmoid(x)",
+                         "swish_bb": {"formula": "x*sigmoid(beta*x)", "beta": 1.5}},
+            "axes": {"activation": ["cube_sw", "swish_bb", "swish_bb:2"]}}
+    try:
+        serial = sweep.run(spec, tmp_path / "s.sqlite", workers=1)
+        key = serial.rows[0]["key"]
+        procs = sweep.run(spec, tmp_path / "p.sqlite", workers=2, chunk_size=1)
+        assert serial.trained == procs.trained == 6
+        assert _stable(sweep.load(tmp_path / "s.sqlite", curves=True)) == \
+            _stable(sweep.load(tmp_path / "p.sqlite", curves=True))
+        direct = train_many([PlaygroundConfig(activation="swish_bb", dataset="xor",
+                                              network_shape=(3,),
+                                              activation_params={"beta": 2.0},
+                                              seed="0.00002")], 10)[0]
+        assert serial.rows[5]["final_test_loss"] == direct.test_loss[-1]
+        # the key is the formula's, not just its name's
+        redefined = {**spec, "formulas": {**spec["formulas"], "cube_sw": "x*sigmoid(2*x)"}}
+        assert load_spec(redefined).runs()[0].key != key
+        with pytest.raises(ActlabError, match="formulas.bad"):
+            load_spec({**spec, "formulas": {"bad": "__import__('os')"}})
+    finally:
+        for name in ("cube_sw", "swish_bb"):
+            if name in activations.formulas():
+                activations.undefine(name)
 
 
 def test_run_key_identity():

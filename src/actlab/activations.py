@@ -44,6 +44,11 @@ __all__ = [
     "aliases",
     "parse_param",
     "parse_param_assignments",
+    "define",
+    "define_text",
+    "define_all",
+    "undefine",
+    "formulas",
 ]
 
 ParamValue = float | str
@@ -165,6 +170,12 @@ class Spec:
     aliases: tuple[str, ...] = ()
     check: Callable[..., str | None] | None = None
     doc: str = field(default="", repr=False)
+    formula: Any = field(default=None, repr=False)  # actlab.formula.Formula for formulas
+
+    @property
+    def definition(self) -> str | None:
+        """``name(p=1)=expr`` for a formula activation (what replays it), else None."""
+        return None if self.formula is None else self.formula.definition
 
     @property
     def summary(self) -> str:
@@ -196,6 +207,7 @@ class Spec:
             "smooth": self.resolve("smooth"),
             "bounded_below": math.isfinite(lo),
             "bounded_above": math.isfinite(hi),
+            "formula": self.definition,
         }
 
 
@@ -425,6 +437,162 @@ def parse_param_assignments(items: Iterable[str]) -> dict[str, dict[str, ParamVa
         canonical = spec(name).name
         out.setdefault(canonical, {})[key.strip()] = parse_param(canonical, key.strip(), text)
     return out
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def define(name: str, formula: str, **param_defaults: float) -> Spec:
+    """Register a formula activation; afterwards ``get(name, **params)`` works everywhere.
+
+    >>> spec_ = define("swish_b", "x*sigmoid(beta*x)", beta=1.0)
+    >>> float(get("swish_b", beta=1.5).derivative(0.0))
+    0.5
+    >>> undefine("swish_b")
+
+    ``formula`` is an expression in ``x`` and the declared parameters over a fixed grammar
+    (see :mod:`actlab.formula`; user text is never evaluated as code). ``f'`` is derived
+    symbolically with the registry's kink convention and checked numerically. A formula
+    whose ``f'`` is 0 almost everywhere, or that overflows for large inputs, is accepted
+    with a :class:`~actlab.formula.FormulaWarning`. Re-defining a formula replaces it;
+    built-in names cannot be redefined.
+    """
+    from actlab import formula as _formula
+
+    if isinstance(name, str) and (name in _ALIASES or (
+            name in _REGISTRY and _REGISTRY[name].formula is None)):
+        raise ActlabError(f"formula: {name!r} is a built-in activation; choose another name")
+    fm = _formula.compile_formula(name, formula, param_defaults)
+    params = tuple(
+        Param(name=p, default=v, doc=f"formula parameter (default {v:g})")
+        for p, v in fm.defaults
+    )
+    defaults = dict(fm.defaults)
+
+    def resolved(attr: str) -> Callable[..., Any]:
+        def compute(**values: float) -> Any:
+            return _formula_properties(fm, {**defaults, **values})[attr]
+        return compute
+
+    s = Spec(
+        name=fm.name,
+        fn=fm.program,
+        derivative=fm.dprogram,
+        params=params,
+        latex=f"f(x) = {_formula.latex(fm.f)}",
+        latex_derivative=f"f'(x) = {_formula.latex(fm.df)}",
+        output_range=resolved("output_range"),
+        monotonic=resolved("monotonic"),
+        smooth=resolved("smooth"),
+        kinks=lambda **values: fm.kinks(**{**defaults, **values}),
+        check=lambda **values: _formula.check_values(fm, values),
+        doc=f"Formula activation: ``{fm.definition}``.\n\nDerivative (derived): "
+            f"``{fm.df}``.",
+        formula=fm,
+    )
+    _REGISTRY[s.name] = s
+    return s
+
+
+def define_text(text: str) -> Spec:
+    """Define from ``'NAME=EXPR'`` or ``'NAME(p=1.0)=EXPR'`` (the CLI's ``--formula``)."""
+    from actlab import formula as _formula
+
+    name, expr, defaults = _formula.parse_definition(text)
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing.formula is not None and \
+            (existing.formula.text, dict(existing.formula.defaults)) == (expr, defaults):
+        return existing  # the same definition again (a replayed URL): nothing to redo
+    return define(name, expr, **defaults)
+
+
+def define_all(definitions: Mapping[str, Any] | Iterable[str]) -> list[Spec]:
+    """Define several formulas: ``{"swish_b": "x*sigmoid(beta*x)"}``, with parameters
+    ``{"swish_b": {"formula": "x*sigmoid(beta*x)", "beta": 1.0}}``, or a list of
+    ``'NAME(p=1)=EXPR'`` texts (a spec file's ``[formulas]`` table, ``--formula`` options).
+    """
+    if isinstance(definitions, str):
+        definitions = [definitions]
+    if not isinstance(definitions, Mapping):
+        return [define_text(t) for t in definitions]
+    out = []
+    for name, value in definitions.items():
+        if isinstance(value, str):
+            out.append(define(name, value))
+        elif isinstance(value, Mapping) and isinstance(value.get("formula"), str):
+            extra = {k: v for k, v in value.items() if k != "formula"}
+            out.append(define(name, value["formula"], **extra))
+        else:
+            raise ActlabError(
+                f"formula {name!r}: expected a formula string or a table with 'formula' and "
+                f"parameter defaults, got {value!r}"
+            )
+    return out
+
+
+def undefine(name: str) -> None:
+    """Remove a formula activation (built-ins cannot be removed)."""
+    s = _REGISTRY.get(name)
+    if s is None or s.formula is None:
+        raise ActlabError(f"{name!r} is not a formula activation")
+    del _REGISTRY[name]
+
+
+def formulas() -> list[str]:
+    """Names of the formula activations defined in this process."""
+    return [n for n, s in _REGISTRY.items() if s.formula is not None]
+
+
+@functools.lru_cache(maxsize=256)
+def _formula_properties_cached(fm: Any, items: tuple) -> dict[str, Any]:
+    params = dict(items)
+    grid = np.concatenate([-np.logspace(6, -3, 300), [0.0], np.logspace(-3, 6, 300)])
+    grid = np.union1d(grid, np.linspace(-20, 20, 4001))
+    v = fm.program(grid, **params)
+    ok = np.isfinite(v)
+    grid, v = grid[ok], v[ok]
+    lo, hi = _refine(fm, params, grid, v, np.argmin), _refine(fm, params, grid, v, np.argmax)
+    # unbounded when the extreme is taken at the end of the grid and still moving
+    if v[0] == lo and v[0] < v[30] - 1e-9 * abs(v[30]):
+        lo = -math.inf
+    if v[-1] == hi and v[-1] > v[-31] + 1e-9 * abs(v[-31]):
+        hi = math.inf
+    if not ok[0]:
+        lo = -math.inf
+    if not ok[-1]:
+        hi = math.inf
+    sp_mod = __import__("sympy")
+    kinked = any(isinstance(n, sp_mod.Max | sp_mod.Min | sp_mod.Abs | sp_mod.Piecewise)
+                 for n in sp_mod.preorder_traversal(fm.f))
+    return {
+        "output_range": (lo, hi),
+        "monotonic": bool(np.all(np.diff(v) >= -1e-12 * np.maximum(1.0, np.abs(v[1:])))),
+        "smooth": not kinked,
+    }
+
+
+def _refine(fm: Any, params: dict, grid: np.ndarray, v: np.ndarray, arg: Callable) -> float:
+    """The min (``np.argmin``) or max of f: the grid's, refined by a ternary search."""
+    i = int(arg(v))
+    best = float(v[i])
+    if 0 < i < len(v) - 1:
+        a, b = float(grid[i - 1]), float(grid[i + 1])
+        sign = 1.0 if arg is np.argmin else -1.0
+        for _ in range(100):
+            m1, m2 = a + (b - a) / 3, b - (b - a) / 3
+            f1, f2 = fm.program(np.array([m1, m2]), **params) * sign
+            if f1 < f2:
+                b = m2
+            else:
+                a = m1
+        found = float(fm.program(np.array([0.5 * (a + b)]), **params)[0])
+        best = min(best, found) if arg is np.argmin else max(best, found)
+    return best
+
+
+def _formula_properties(fm: Any, params: Mapping[str, float]) -> dict[str, Any]:
+    """Range, monotonicity and smoothness of a formula, measured on a wide grid."""
+    return _formula_properties_cached(fm, tuple(sorted(params.items())))
 
 
 # --------------------------------------------------------------------------- numerics helpers

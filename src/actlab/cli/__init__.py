@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "formula", None):
+            from actlab.cli.plot import define_formulas
+
+            define_formulas(args.formula, args.command)
         result = args.func(args)
     except ActlabError as exc:
         sys.stderr.write(f"actlab {args.command}: error: {exc}\n")

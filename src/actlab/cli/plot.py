@@ -26,6 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("names", nargs="+", metavar="NAME",
                         help=f"activation names, or '{SEED}' for the lesson's figures")
     add_param_option(parser)
+    add_formula_option(parser)
     parser.add_argument("--derivative", action="store_true",
                         help="also draw the derivatives, in a second panel")
     parser.add_argument("--xlim", nargs=2, type=float, metavar=("A", "B"),
@@ -42,6 +43,34 @@ def add_param_option(parser: argparse.ArgumentParser) -> None:
         "--param", action="append", default=[], metavar="NAME.KEY=VALUE",
         help="set a parameter, e.g. leaky_relu.negative_slope=0.05 (repeatable)",
     )
+
+
+def add_formula_option(parser: argparse.ArgumentParser) -> None:
+    """``--formula 'NAME=EXPR'`` / ``'NAME(p=1.0)=EXPR'`` (repeatable); the CLI's ``main``
+    defines them before the command runs (:func:`define_formulas`)."""
+    parser.add_argument(
+        "--formula", action="append", default=[], metavar="'NAME(p=1.0)=EXPR'",
+        help="define a formula activation, e.g. 'swish17=x*sigmoid(1.702*x)' or "
+             "'swish_b(beta=1.0)=x*sigmoid(beta*x)'; then use NAME like any activation "
+             "(repeatable; grammar: numbers, x, parameters, pi, e, + - * / **, exp log log1p "
+             "sqrt abs sin cos tanh sigmoid softplus erf max min where, A if COND else B)",
+    )
+
+
+def define_formulas(items: list[str], command: str) -> None:
+    """Define each ``--formula``; a :class:`FormulaWarning` is printed as one line."""
+    import sys
+    import warnings
+
+    from actlab.formula import FormulaWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FormulaWarning)
+        for item in items:
+            activations.define_text(item)
+    for w in caught:
+        if issubclass(w.category, FormulaWarning):
+            sys.stderr.write(f"actlab {command}: warning: {w.message}\n")
 
 
 def resolve(names: list[str], param_items: list[str]) -> list[Activation]:

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from actlab import activations
-from actlab.cli.plot import add_param_option, resolve
+from actlab.cli.plot import add_formula_option, add_param_option, resolve
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="activation names (default: every registry entry)")
     add_param_option(parser)
+    add_formula_option(parser)
     parser.add_argument("--json", action="store_true",
                         help="print a JSON list of objects, one per activation")
     parser.add_argument("--no-timing", action="store_true",

@@ -51,6 +51,9 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, activation: bool = 
         group.add_argument("--activation-param", dest="cfg_activation_params", action="append",
                            default=None, metavar="KEY=VALUE",
                            help="activation parameter, e.g. negative_slope=0.05 (repeatable)")
+    from actlab.cli.plot import add_formula_option
+
+    add_formula_option(group)
     group.add_argument("--init-zero", dest="cfg_init_zero", action="store_true", default=None,
                        help="start from all-zero weights and biases")
 

@@ -8,11 +8,13 @@ run on playground.tensorflow.org.
 actlab goes beyond the page in four ways, all stated here: the hidden activation may be any
 registry entry (``activation_params`` travel in an extra ``activationParams`` key the page
 ignores); the engine takes any number of layers and neurons (the page stops at 6 × 8);
-learning rate, batch size and noise are validated as numbers, not menu entries; and a run
+learning rate, batch size and noise are validated as numbers, not menu entries; a run
 may train on the user's own CSV data (:mod:`actlab.data`), named in the extra keys ``data``
 (the dataset's content hash), ``dataPath`` (where the file was), ``dataScale`` and
 ``dataColumns`` (the input columns). The page ignores those keys and would show its own
-dataset; replaying such a URL in actlab needs the file itself.
+dataset; replaying such a URL in actlab needs the file itself. A formula activation
+(:func:`actlab.activations.define`) travels in an ``activationFormula`` key
+(``name(p=1)=expr``), so an actlab URL or JSON replays it; the page itself cannot.
 """
 
 from __future__ import annotations
@@ -168,6 +170,8 @@ class PlaygroundConfig:
         d: dict[str, Any] = {"activation": self.activation}
         if self.activation_params:
             d["activationParams"] = dict(self.activation_params)
+        if (formula := _formula_definition(self.activation)) is not None:
+            d["activationFormula"] = formula  # actlab only: the page cannot replay it
         if self.regularization is not None:
             d["regularization"] = self.regularization
         d.update(
@@ -217,6 +221,8 @@ class PlaygroundConfig:
                 text = ",".join(js_number(v) for v in value)
             elif isinstance(value, dict):
                 text = ",".join(f"{k}:{js_number(v)}" for k, v in value.items())
+            elif key == "activationFormula":
+                text = quote(value, safe="()*,.=:")
             else:
                 text = str(value)
             parts.append(f"{key}={text}")
@@ -264,6 +270,10 @@ class PlaygroundConfig:
                 kw["activation"] = str(value)
             elif key == "activationParams":
                 kw["activation_params"] = _parse_params(value)
+            elif key == "activationFormula":
+                from actlab import activations
+
+                activations.define_text(str(value))
             elif key == "regularization":
                 kw["regularization"] = None if value in (None, "none") else str(value)
             elif key in ("batchSize",):
@@ -301,6 +311,16 @@ class PlaygroundConfig:
         kw.setdefault("seed", random_seed())
         kw["extra"] = tuple(extra)
         return cls(**kw)
+
+
+def _formula_definition(name: str) -> str | None:
+    """``name(p=1)=expr`` if ``name`` is a formula activation (it travels with the run)."""
+    from actlab import activations
+
+    try:
+        return activations.spec(name).definition
+    except ActlabError:
+        return None
 
 
 def _snake(key: str) -> str:

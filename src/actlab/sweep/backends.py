@@ -45,6 +45,7 @@ class Chunk:
     curves: bool
     backend: str = "auto"
     datasets: tuple[Any, ...] = ()  # CSV datasets the configs name (sent to the workers)
+    formulas: tuple[str, ...] = ()  # formula activations' definitions (defined on workers)
 
     @property
     def size(self) -> int:
@@ -82,11 +83,15 @@ def make_chunks(
             from actlab.data import resolve
 
             datasets = (resolve(first.data, first.data_path, first.data_scale, first.problem),)
+        from actlab import activations
+
+        definition = activations.spec(first.activation).definition
+        formulas = (definition,) if definition is not None else ()
         for i in range(0, len(members), size):
             part = members[i:i + size]
             chunks.append(Chunk(tuple(k for k, _ in part), tuple(c for _, c in part),
                                 int(epochs), tuple(float(t) for t in taus), curves, backend,
-                                datasets))
+                                datasets, formulas))
     return chunks
 
 
@@ -109,6 +114,11 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
     from actlab.sweep.spec import engine_tag
     from actlab.sweep.store import encode_curve
 
+    if chunk.formulas:
+        from actlab import activations
+
+        for text in chunk.formulas:
+            activations.define_text(text)  # a no-op where it is defined already
     if chunk.datasets:
         from actlab.data import register
 

@@ -133,13 +133,17 @@ def canonical_config(config: PlaygroundConfig) -> dict[str, Any]:
 
     Display-only URL keys (``showTestData``, ``discretize``, ...) and the dataset of the
     problem not being solved are left out: they change nothing. CSV data count by content
-    hash (and whether inputs are scaled), not by file name.
+    hash (and whether inputs are scaled), not by file name; a formula activation by its
+    definition (``name(p=1)=expr``), not just its name.
     """
+    from actlab import activations
+
     data: Any = config.data_source
     if config.data is not None:
         data = {"csv": config.data, "scale": bool(config.data_scale)}
     return {
         "activation": config.activation,
+        "activationFormula": activations.spec(config.activation).definition,
         "activationParams": {k: (float(v) if isinstance(v, int | float) else v)
                              for k, v in sorted(config.activation_params.items())},
         "regularization": config.regularization,
@@ -330,15 +334,13 @@ def _taus(value: Any, where: _Where) -> tuple[float, ...]:
 
 
 def _define_formulas(formulas: Mapping[str, Any], where: _Where) -> None:
-    """Register formula activations with :func:`actlab.activations.define`, when it exists."""
-    if not formulas:
-        return
+    """Register formula activations (:func:`actlab.activations.define`) before validation.
+
+    Defining the same formula again is a no-op (``define_text`` recognizes it), so loading
+    a spec twice in one process, or resuming a sweep, does not re-derive anything.
+    """
     from actlab import activations
 
-    define = getattr(activations, "define", None)
-    if define is None:
-        raise where.error(None, "formulas", "formula activations are not available in this "
-                          "version of actlab (actlab.activations.define is missing)")
     for name, entry in formulas.items():
         if isinstance(entry, str):
             formula, params = entry, {}
@@ -348,8 +350,14 @@ def _define_formulas(formulas: Mapping[str, Any], where: _Where) -> None:
         else:
             raise where.error("formulas", name, 'must be "EXPR" or {formula = "EXPR", '
                               "param = default, ...}")
+        bad = [k for k, v in params.items()
+               if not isinstance(v, int | float) or isinstance(v, bool)]
+        if bad:
+            raise where.error("formulas", name, f"parameter default {bad[0]!r} must be a number")
+        inner = ",".join(f"{k}={float(v)!r}" for k, v in params.items())
+        text = f"{name}({inner})={formula}" if params else f"{name}={formula}"
         try:
-            define(name, formula, **params)
+            activations.define_text(text)
         except ActlabError as exc:
             raise where.error("formulas", name, str(exc)) from None
 
