@@ -2,175 +2,190 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SHARED
 
 from actlab.experiments import claims as C
-from actlab.experiments.stats import summarize
 
 SEED_TEXT = SHARED / "seed" / "000_bcda1c30346367bc.txt"
+INF = np.inf
+N = 30
+FAST = np.arange(50, 50 + N, dtype=float)  # 30 seeds
+SLOW = FAST * 3
+SAME = np.roll(FAST, N // 2)  # same spread, no consistent winner
+NEVER = np.full(N, INF)
 
 
-def S(*epochs, budget=1000):  # noqa: N802 - reads like a constructor
-    return summarize(list(epochs), budget)
-
-
-FAST = S(*range(50, 70))  # median ~60, tight CI
-MID = S(*range(100, 140))
-SLOW = S(*range(1000, 1040), budget=2000)
-NEVER = S(*[None] * 20, budget=1500)
+def _panel(**by_dataset):
+    """main column: dataset -> (relu, tanh, sigmoid) epochs."""
+    return {d: {"relu": r, "tanh": t, "sigmoid": s} for d, (r, t, s) in by_dataset.items()}
 
 
 def test_split_verdict():
     assert C.split_verdict({"a": True, "b": True}) == (C.SUPPORTED, None)
     assert C.split_verdict({"a": False, "b": False}) == (C.NOT_SUPPORTED, None)
-    assert C.split_verdict({}) == (C.NOT_SUPPORTED, None)
-    assert C.split_verdict({"a": None}) == (C.NOT_SUPPORTED, None)
+    assert C.split_verdict({}) == (C.UNDECIDED, None)
+    assert C.split_verdict({"a": None}) == (C.UNDECIDED, None)
     assert C.split_verdict({"a": True, "b": None}) == (C.SUPPORTED, None)
     verdict, cond = C.split_verdict({"a": True, "b": False, "c": None})
     assert verdict == C.DEPENDS
     assert cond == "holds for a; not for b; undecided for c"
 
 
-def test_vanishing_flips_with_the_ratio():
-    def ratios(relu):
-        return {"relu": relu, "sigmoid": {1: 0.1, 12: 1e-9}, "tanh": {1: 0.5, 12: 0.05}}
-
-    assert C.claim_vanishing(ratios({1: 0.5, 12: 0.02})).verdict == C.SUPPORTED
-    assert C.claim_vanishing(ratios({1: 0.005, 12: 1e-5})).verdict == C.NOT_SUPPORTED
-    c = C.claim_vanishing(ratios({1: 0.5, 12: 1e-4}))
-    assert c.verdict == C.DEPENDS and "depth 1" in c.condition and "depth 12" in c.condition
-
-
-def test_vanishing_vs_others_flips():
-    base = {"sigmoid": {1: 0.1, 8: 1e-7}, "tanh": {1: 0.6, 8: 0.2}}
-    assert C.claim_vanishing_vs_others({**base, "relu": {1: 0.7, 8: 0.3}}).verdict == C.SUPPORTED
-    assert (C.claim_vanishing_vs_others({**base, "relu": {1: 0.01, 8: 1e-8}}).verdict
-            == C.NOT_SUPPORTED)
-    c = C.claim_vanishing_vs_others({**base, "relu": {1: 0.5, 8: 0.1}})
+def test_converges_faster_outcomes_bar_and_panel():
+    main = _panel(circle=(FAST, SLOW, SLOW), xor=(FAST, SLOW, SLOW))
+    c = C.claim_converges_faster({"main": main, "other": main}, 3000, "main")
+    assert c.verdict == C.SUPPORTED and c.robust
+    assert all(x["outcome"] == "holds" and x["much_faster"] for x in c.cases)
+    assert c.cases[0]["effect_size"] == pytest.approx(3.0)
+    assert "much-faster bar" in c.reason and "circle vs tanh" in c.reason
+    rev = _panel(circle=(SLOW, FAST, FAST))
+    assert C.claim_converges_faster({"m": rev}, 3000, "m").verdict == C.REVERSED
+    same = _panel(circle=(FAST, SAME, SAME))
+    assert C.claim_converges_faster({"m": same}, 3000, "m").verdict == C.NOT_SUPPORTED
+    mixed = _panel(circle=(FAST, SLOW, SLOW), xor=(SLOW, FAST, FAST))
+    c = C.claim_converges_faster({"m": mixed, "flat": same | {}}, 3000, "m")
     assert c.verdict == C.DEPENDS
-    assert c.condition == "holds against sigmoid at depths 1, 8; against tanh at no depth"
+    assert c.condition.startswith("holds for circle vs tanh, circle vs sigmoid; reversed for "
+                                  "xor vs tanh")
+    # nothing converged anywhere: undecided, and the panel disagreement marks it not robust
+    never = _panel(spiral=(NEVER, NEVER, NEVER))
+    c = C.claim_converges_faster({"m": never, "other": main}, 3000, "m")
+    assert c.verdict == C.UNDECIDED and c.robust is False
+    assert c.panel["outcomes"]["spiral vs tanh"]["m"] == "undecided"
 
 
-def test_derivative_flips():
-    ns = {"relu": 0.5, "sigmoid": 3.0, "tanh": 1.0}
-    assert C.claim_derivative([0.0, 1.0], ns).verdict == C.SUPPORTED
-    assert C.claim_derivative([0.0, 0.5, 1.0], {**ns, "relu": 9.0}).verdict == C.NOT_SUPPORTED
-    c = C.claim_derivative([0.0, 1.0], {**ns, "relu": 2.0})
-    assert c.verdict == C.DEPENDS and "cheaper" in c.condition
+def test_converges_faster_small_difference_is_not_detectable():
+    rng = np.random.default_rng(0)
+    noisy = FAST + rng.integers(-20, 21, N)
+    c = C.claim_converges_faster({"m": _panel(circle=(FAST, noisy, noisy))}, 3000, "m")
+    assert {x["outcome"] for x in c.cases} == {"no detectable difference"}
 
 
-def test_converges_faster_flips_and_needs_separated_cis():
-    fast = {"relu": FAST, "tanh": MID, "sigmoid": SLOW}
-    slow = {"relu": SLOW, "tanh": MID, "sigmoid": FAST}
-    assert C.claim_converges_faster({"circle": fast, "xor": fast}).verdict == C.SUPPORTED
-    assert C.claim_converges_faster({"circle": slow, "xor": slow}).verdict == C.NOT_SUPPORTED
-    c = C.claim_converges_faster({"circle": fast, "gauss": slow})
-    assert c.verdict == C.DEPENDS and c.condition == "holds for circle; not for gauss"
-    # a lower median alone is not enough when the CIs overlap
-    noisy = S(*range(40, 160, 3))  # median ~100, wide
-    overlap = {"relu": S(*range(45, 150, 3)), "tanh": noisy, "sigmoid": SLOW}
-    assert overlap["relu"].median < noisy.median
-    assert C.claim_converges_faster({"circle": overlap}).verdict == C.NOT_SUPPORTED
-    # nothing converged anywhere: undecided, not counted against the claim
-    never = {"relu": NEVER, "tanh": NEVER, "sigmoid": NEVER}
-    c = C.claim_converges_faster({"circle": fast, "spiral": never})
-    assert c.verdict == C.SUPPORTED and "spiral: undecided" in c.reason
-
-
-def test_playground_numbers_depend_on_threshold():
-    lesson = {"relu": S(*range(50, 80)), "tanh": S(*range(80, 130)), "sigmoid": NEVER}
-    early = {"relu": S(*range(15, 25)), "tanh": S(*range(40, 50)), "sigmoid": SLOW}
-    assert C.claim_playground_numbers({0.01: lesson, 0.02: lesson}).verdict == C.SUPPORTED
-    assert C.claim_playground_numbers({0.1: early}).verdict == C.NOT_SUPPORTED
-    c = C.claim_playground_numbers({0.1: early, 0.01: lesson})
+def test_playground_numbers_per_seed_plausibility():
+    like = {"relu": np.full(N, 61.0), "tanh": np.full(N, 150.0), "sigmoid": NEVER}
+    early = {"relu": np.full(N, 20.0), "tanh": np.full(N, 45.0), "sigmoid": np.full(N, 700.0)}
+    assert C.claim_playground_numbers({0.01: like, 0.02: like}, 3000).verdict == C.SUPPORTED
+    assert C.claim_playground_numbers({0.1: early}, 3000).verdict == C.NOT_SUPPORTED
+    c = C.claim_playground_numbers({0.1: early, 0.01: like}, 3000)
     assert c.verdict == C.DEPENDS and c.condition.startswith("holds for τ = 0.01; not for τ = 0.1")
-    # 61 must lie inside ReLU's interquartile range, not merely near its median
-    narrow = {**lesson, "relu": S(*([40] * 10 + [45] * 10))}
-    assert C.claim_playground_numbers({0.01: narrow}).verdict == C.NOT_SUPPORTED
-    # Tanh "100+": fails when even its upper quartile is below 100
-    fast_tanh = {**lesson, "tanh": S(*range(60, 90))}
-    assert C.claim_playground_numbers({0.01: fast_tanh}).verdict == C.NOT_SUPPORTED
-    # "never within 500 epochs" does not show "more than 1000"
-    short = {**lesson, "sigmoid": S(*[None] * 10, budget=500)}
-    assert C.claim_playground_numbers({0.01: short}).verdict == C.NOT_SUPPORTED
+    shares = c.evidence["shares"]["τ = 0.01"]
+    assert shares["relu"]["k"] == N and shares["all three on the same seed"]["k"] == N
+    # a few lucky seeds are not enough: the Wilson lower bound must reach 20 %
+    few = {**like, "relu": np.r_[np.full(3, 61.0), np.full(N - 3, 20.0)]}
+    assert C.claim_playground_numbers({0.01: few}, 3000).verdict == C.NOT_SUPPORTED
+    # a budget below 1000 cannot show "Sigmoid 1000+"
+    assert C.claim_playground_numbers({0.01: like}, 500).verdict == C.UNDECIDED
 
 
-def test_early_drop_flips():
-    good = {"relu": 0.2, "tanh": 0.4, "sigmoid": 0.5}
-    bad = {"relu": 0.3, "tanh": 0.1, "sigmoid": 0.5}
+def test_early_drop_is_paired():
+    good = {"relu": np.full(N, 0.1), "tanh": np.full(N, 0.3), "sigmoid": np.full(N, 0.4)}
+    bad = {"relu": np.full(N, 0.3), "tanh": np.full(N, 0.1), "sigmoid": np.full(N, 0.1)}
     assert C.claim_early_drop({"circle": good}).verdict == C.SUPPORTED
-    assert C.claim_early_drop({"circle": bad}).verdict == C.NOT_SUPPORTED
+    assert C.claim_early_drop({"circle": bad}).verdict == C.REVERSED
     assert C.claim_early_drop({"circle": good, "gauss": bad}).verdict == C.DEPENDS
 
 
-def test_not_zero_centred_flips():
-    pts = ("layer 1, epoch 0", "layer 1, epoch 300")
-    mean = dict.fromkeys(pts, 0.5)
-    idx = {"relu": dict.fromkeys(pts, 0.6), "tanh": dict.fromkeys(pts, 0.1)}
-    assert C.claim_not_zero_centred(idx, mean).verdict == C.SUPPORTED
-    flipped = {"relu": dict.fromkeys(pts, 0.05), "tanh": dict.fromkeys(pts, 0.1)}
-    assert C.claim_not_zero_centred(flipped, mean).verdict == C.NOT_SUPPORTED
-    mixed = {"relu": {pts[0]: 0.6, pts[1]: 0.05}, "tanh": dict.fromkeys(pts, 0.1)}
-    assert C.claim_not_zero_centred(mixed, mean).verdict == C.DEPENDS
+def _ratios(relu_deep, tanh_deep=0.05):
+    def m(first, deep):
+        return {"weights": {1: np.full(N, first), 12: np.full(N, deep)},
+                "deltas": {1: np.full(N, first), 12: np.full(N, deep)}}
+
+    return {"relu": m(0.5, relu_deep), "tanh": m(0.6, tanh_deep), "sigmoid": m(0.1, 1e-9)}
 
 
-def test_unbounded_flips():
-    assert C.claim_unbounded(0.0, 1e6, 4.0).verdict == C.SUPPORTED
-    assert C.claim_unbounded(-1.0, 1.0, 0.5).verdict == C.NOT_SUPPORTED
-    c = C.claim_unbounded(0.0, 1e6, 0.8)
-    assert c.verdict == C.DEPENDS and "trained units exceed 1" in c.condition
+def test_vanishing_flips_with_the_ratio_and_shows_tanh():
+    assert C.claim_vanishing(_ratios(0.05)).verdict == C.SUPPORTED
+    c = C.claim_vanishing(_ratios(1e-4))
+    assert c.verdict == C.DEPENDS and "depth 12" in c.condition
+    assert "Tanh passes the same rule at 4 of 4" in c.effect
+    low = _ratios(1e-4)
+    low["relu"] = {k: {d: np.full(N, 1e-3) for d in v} for k, v in low["relu"].items()}
+    assert C.claim_vanishing(low).verdict == C.NOT_SUPPORTED
 
 
-def test_negative_zero_flips():
-    assert C.claim_negative_zero(0.0, False).verdict == C.SUPPORTED
-    assert C.claim_negative_zero(0.5, True).verdict == C.NOT_SUPPORTED
-    assert C.claim_negative_zero(0.0, True).verdict == C.DEPENDS
+def test_vanishing_vs_others_paired():
+    c = C.claim_vanishing_vs_others(_ratios(0.05, tanh_deep=0.01))
+    # relu 0.5 < tanh 0.6 at depth 1, relu above at 12; always above sigmoid
+    assert c.verdict == C.DEPENDS
+    assert "vs sigmoid, weights: holds at 1, 12" in c.condition
+    assert "vs tanh, weights: reversed at 1, holds at 12" in c.condition
 
 
-def _contingency(table, p):
-    (dc, dn), (ac, an) = table
-    return {"table": table, "p_value": p,
-            "never_share_with_dead": dn / (dc + dn) if dc + dn else None,
-            "never_share_without_dead": an / (ac + an) if ac + an else None}
+def test_dead_units_stratified():
+    hurt = [[1, 9], [20, 5]]
+    none = [[5, 5], [20, 20]]
+    helps = [[9, 1], [5, 20]]
+
+    def strata(*tables):
+        return [{"dataset": "xor", "learning_rate": lr, "table": t}
+                for lr, t in zip((0.03, 0.1, 0.3, 1.0), tables, strict=False)]
+
+    assert C.claim_dead_units_hurt(strata(hurt, hurt)).verdict == C.SUPPORTED
+    assert C.claim_dead_units_hurt(strata(none, none)).verdict == C.NOT_SUPPORTED
+    assert C.claim_dead_units_hurt(strata(helps, helps)).verdict == C.REVERSED
+    assert C.claim_dead_units_hurt(strata([[0, 0], [20, 5]])).verdict == C.UNDECIDED
+    c = C.claim_dead_units_hurt(strata(hurt, none))
+    assert [x["outcome"] for x in c.cases] == ["holds", "no detectable difference"]
+    assert c.cases[0]["p_holm"] == pytest.approx(min(1, 2 * min(c.cases[0]["p_value"],
+                                                                c.cases[1]["p_value"])))
 
 
-def test_dead_units_hurt_flips():
-    strong = _contingency([[1, 9], [20, 5]], 0.001)
-    weak = _contingency([[3, 3], [20, 10]], 0.6)
-    reversed_ = _contingency([[9, 1], [5, 20]], 0.001)
-    assert C.claim_dead_units_hurt(strong, {0.1: weak}).verdict == C.SUPPORTED
-    assert C.claim_dead_units_hurt(weak, {0.1: weak, 1.0: reversed_}).verdict == C.NOT_SUPPORTED
-    c = C.claim_dead_units_hurt(weak, {0.1: weak, 1.0: strong})
-    assert c.verdict == C.DEPENDS and c.condition == "holds at lr 1 only"
-
-
-def _cell(relu_dead, leaky_dead, relu_never=5, leaky_never=2, dataset="xor"):
-    return {"dataset": dataset, "learning_rate": 0.3, "runs": 16, "relu_dead_runs": relu_dead,
-            "leaky_dead_runs": leaky_dead, "relu_never": relu_never, "leaky_never": leaky_never}
+def _cell(relu_dead, leaky_dead, relu=SLOW, leaky=FAST, dataset="xor"):
+    return {"dataset": dataset, "learning_rate": 0.3, "runs": N, "relu_dead_runs": relu_dead,
+            "leaky_dead_runs": leaky_dead, "relu_never": int(np.isinf(relu).sum()),
+            "leaky_never": int(np.isinf(leaky).sum()), "relu_epochs": relu,
+            "leaky_epochs": leaky}
 
 
 def test_leaky_fix_flips():
     assert C.claim_leaky_fix(True, [_cell(3, 0)]).verdict == C.SUPPORTED
     assert C.claim_leaky_fix(False, [_cell(3, 2)]).verdict == C.NOT_SUPPORTED
     assert C.claim_leaky_fix(True, [_cell(3, 1)]).verdict == C.DEPENDS
-    # no ReLU unit died: nothing to fix was observed
-    assert C.claim_leaky_fix(True, [_cell(0, 0)]).verdict == C.DEPENDS
+    assert C.claim_leaky_fix(True, [_cell(0, 0)]).verdict == C.DEPENDS  # nothing to fix
 
 
-def test_leaky_converges_flips():
-    assert C.claim_leaky_converges([_cell(3, 0, 5, 2)]).verdict == C.SUPPORTED
-    assert C.claim_leaky_converges([_cell(3, 0, 2, 5)]).verdict == C.NOT_SUPPORTED
-    c = C.claim_leaky_converges([_cell(3, 0, 5, 2), _cell(1, 0, 0, 3, dataset="circle")])
-    assert c.verdict == C.DEPENDS and c.condition == "holds for xor lr 0.3; not for circle lr 0.3"
-    assert C.claim_leaky_converges([_cell(0, 0)]).verdict == C.NOT_SUPPORTED
+def test_leaky_converges_paired():
+    assert C.claim_leaky_converges([_cell(3, 0)], 3000).verdict == C.SUPPORTED
+    assert C.claim_leaky_converges([_cell(3, 0, FAST, SLOW)], 3000).verdict == C.REVERSED
+    assert C.claim_leaky_converges([_cell(0, 0)], 3000).verdict == C.UNDECIDED
+
+
+def test_digits_claims():
+    panel = {"mlp, default init, sgd": {"mlp": {"relu": FAST, "tanh": SLOW, "sigmoid": SLOW}}}
+    c = C.claim_digits_faster(panel, 30, "mlp, default init, sgd")
+    assert c.verdict == C.SUPPORTED and c.section == "digits"
+    r = {("deep", "default"): {"relu": {"weights": np.full(N, 0.5), "deltas": np.full(N, 0.5)},
+                               "tanh": {"weights": np.full(N, 0.4), "deltas": np.full(N, 0.4)},
+                               "sigmoid": {"weights": np.full(N, 1e-4),
+                                           "deltas": np.full(N, 1e-4)}}}
+    assert C.claim_digits_vanishing(r).verdict == C.SUPPORTED
 
 
 def _normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _all_claims() -> list[C.Claim]:
+    pts = {"layer 1, epoch 0": 0.5}
+    main = _panel(circle=(FAST, SLOW, SLOW))
+    return [
+        C.claim_converges_faster({"m": main}, 3000, "m"),
+        C.claim_playground_numbers({0.01: main["circle"]}, 3000),
+        C.claim_early_drop({"circle": main["circle"]}),
+        C.claim_vanishing(_ratios(0.05)), C.claim_vanishing_vs_others(_ratios(0.05)),
+        C.claim_derivative([0.0, 1.0], {"relu": 1, "sigmoid": 2, "tanh": 2}),
+        C.claim_not_zero_centred({"relu": pts, "tanh": pts}, pts),
+        C.claim_unbounded(0.0, 1e6, 3.0), C.claim_negative_zero(0.0, False),
+        C.claim_dead_units_hurt([{"dataset": "xor", "learning_rate": 1.0,
+                                  "table": [[1, 9], [20, 5]]}]),
+        C.claim_leaky_fix(True, [_cell(1, 0)]), C.claim_leaky_converges([_cell(1, 0)], 3000),
+    ]
 
 
 def test_thai_statements_quote_the_lesson():
@@ -187,27 +202,10 @@ def test_thai_statements_quote_the_lesson():
         assert c.verdict in C.VERDICTS
 
 
-def _all_claims() -> list[C.Claim]:
-    ratios = {"relu": {1: 0.5}, "sigmoid": {1: 0.1}, "tanh": {1: 0.4}}
-    fast = {"relu": FAST, "tanh": MID, "sigmoid": SLOW}
-    pts = {"layer 1, epoch 0": 0.5}
-    c = _contingency([[1, 9], [20, 5]], 0.001)
-    return [
-        C.claim_vanishing(ratios), C.claim_vanishing_vs_others(ratios),
-        C.claim_derivative([0.0, 1.0], {"relu": 1, "sigmoid": 2, "tanh": 2}),
-        C.claim_converges_faster({"circle": fast}), C.claim_playground_numbers({0.01: fast}),
-        C.claim_early_drop({"circle": {"relu": 0.1, "tanh": 0.2, "sigmoid": 0.3}}),
-        C.claim_not_zero_centred({"relu": pts, "tanh": pts}, pts),
-        C.claim_unbounded(0.0, 1e6, 3.0), C.claim_negative_zero(0.0, False),
-        C.claim_dead_units_hurt(c, {0.1: c}), C.claim_leaky_fix(True, [_cell(1, 0)]),
-        C.claim_leaky_converges([_cell(1, 0)]),
-    ]
-
-
-def test_claims_serialize_to_plain_json():
-    import json
-
+def test_claims_serialize_with_per_case_statistics():
     for c in _all_claims():
         d = json.loads(json.dumps(c.to_dict()))
         assert {"id", "statement_th", "statement_en", "rule", "verdict", "condition",
-                "evidence"} <= set(d)
+                "evidence", "cases", "effect", "robust"} <= set(d)
+        for case in d["cases"]:
+            assert {"case", "outcome", "test", "p_value", "effect_size", "ci95"} <= set(case)

@@ -16,6 +16,7 @@ EXPECTED_CLAIMS = {
     "unbounded_output", "negative_inputs_zero", "dead_units_never_converge",
     "leaky_relu_fixes_dead_zone", "leaky_relu_trains_where_relu_dies",
 }
+DIGITS_CLAIMS = {"digits_relu_trains_much_faster", "digits_sigmoid_gradient_vanishes"}
 
 
 def test_compare_writes_table_json_and_plot(tmp_path, capsys):
@@ -87,25 +88,34 @@ def test_compare_bad_output_paths(tmp_path, capsys):
 
 def test_reproduce_quick_end_to_end(tmp_path, capsys):
     out_dir = tmp_path / "report"
-    rc = main(["reproduce", "--quick", "--out", str(out_dir), "--backend", "numpy"])
+    rc = main(["reproduce", "--quick", "--out", str(out_dir)])
     out, err = capsys.readouterr()
     assert rc == 0
-    assert "[5/5]" in err and "ETA" in err
+    assert "[6/6]" in err and "ETA" in err
     assert {p.name for p in out_dir.iterdir()} == {
         "report.html", "claims.json", "measurements.json", "figures"}
-    assert len(list((out_dir / "figures").glob("*.png"))) == 10
+    assert len(list((out_dir / "figures").glob("*.png"))) == 7
     doc = json.loads((out_dir / "claims.json").read_text())
-    assert {c["id"] for c in doc["claims"]} == EXPECTED_CLAIMS
+    ids = {c["id"] for c in doc["claims"]}
+    assert ids in (EXPECTED_CLAIMS, EXPECTED_CLAIMS | DIGITS_CLAIMS)
     for c in doc["claims"]:
         assert c["verdict"] in C.VERDICTS
-        assert c["statement_th"] and c["statement_en"] and c["rule"] and c["evidence"]
-        assert (c["condition"] is not None) == (c["verdict"] == C.DEPENDS)
+        assert c["statement_th"] and c["statement_en"] and c["rule"]
+        assert (c["condition"] is not None) <= (c["verdict"] in (C.DEPENDS, C.SUPPORTED,
+                                                                C.NOT_SUPPORTED, C.REVERSED))
+        for case in c["cases"]:
+            assert {"outcome", "test", "p_value", "effect_size", "ci95"} <= set(case)
         for link in c["links"]:
             assert link["url"].startswith("https://playground.tensorflow.org/#")
-    assert sum(doc["verdicts"].values()) == len(EXPECTED_CLAIMS)
+    fast = next(c for c in doc["claims"] if c["id"] == "converges_faster")
+    assert fast["robust"] in (True, False) and len(fast["panel"]["columns"]) >= 7
+    assert {case["outcome"] for case in fast["cases"]} <= {
+        "holds", "no detectable difference", "reversed", "undecided"}
+    assert sum(doc["verdicts"].values()) == len(ids)
     html = (out_dir / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 10
+    assert html.count("data:image/png;base64,") == 7
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", html)  # offline
+    assert html.index('class="summary"') < html.index('id="claims"')  # summary first
     for c in doc["claims"]:
         assert f'id="{c["id"]}"' in html
     assert "PLACEHOLDER" not in html.upper()
@@ -113,7 +123,9 @@ def test_reproduce_quick_end_to_end(tmp_path, capsys):
         assert line.split("  ")[0].strip().lower() in C.VERDICTS
     assert list(tmp_path.iterdir()) == [out_dir]  # no temporary folder left behind
     m = json.loads((out_dir / "measurements.json").read_text())
-    assert set(m["comparisons"]) == {"circle", "xor", "gauss", "spiral"}
+    table = m["tuned_comparison"]["table"]
+    assert {r["dataset"] for r in table} == {"circle", "xor", "gauss", "spiral"}
+    assert all(r["best_rate"] in (0.01, 0.03, 0.1, 0.3, 1.0) for r in table)
 
 
 def test_reproduce_refuses_a_file_as_out(tmp_path, capsys):
@@ -133,8 +145,9 @@ def test_reproduce_error_leaves_nothing(tmp_path, monkeypatch):
     import actlab.plots.experiments as plots
     from actlab.experiments import reproduce as R
 
-    tiny = dataclasses.replace(R.Settings.quick(), seeds=2, epochs=12, grad_depths=(1, 2))
-    rep = R.run(tiny, stream=io.StringIO(), backend="numpy")
+    tiny = dataclasses.replace(R.Settings.quick(), epochs=12, held_seeds=2, wide_seeds=0,
+                               grad_depths=(1, 2), speed_depths=(1,), digits_networks=())
+    rep = R.run(tiny, stream=io.StringIO())
     monkeypatch.setattr(plots, "png_bytes", lambda fig, dpi=0: b"\x89PNG not rendered")
 
     def broken(*_a, **_k):

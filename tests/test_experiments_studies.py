@@ -9,7 +9,7 @@ from actlab.errors import ActlabError
 from actlab.experiments.centring import centring_study
 from actlab.experiments.compare import seed_strings
 from actlab.experiments.dying import dying_study, hidden_unit_states
-from actlab.experiments.gradients import gradient_study, layer_rms
+from actlab.experiments.gradients import delta_rms, gradient_study, layer_rms
 from actlab.playground import PlaygroundConfig, Trainer
 
 SEEDS = seed_strings(3)
@@ -18,7 +18,8 @@ SEEDS = seed_strings(3)
 @pytest.fixture(scope="module")
 def grads():
     return gradient_study(["sigmoid", "relu"], depths=(1, 6), seeds=SEEDS, grad_epochs=3,
-                          epochs=6, backend="numpy")
+                          speed_depths=(1, 2), speed_seeds=SEEDS[:2], epochs=6,
+                          backend="numpy")
 
 
 def test_layer_rms():
@@ -41,11 +42,27 @@ def test_sigmoid_gradient_vanishes_with_depth(grads):
     sig, relu = ratio[0], ratio[1]
     assert sig[1] < sig[0] / 100  # six sigmoid layers: first layer gets < 1 % as much
     assert relu[1] > sig[1] * 100
-    assert grads.vanished_depths("sigmoid") == [6]
-    assert grads.vanished_depths("relu") == []
+    per_seed = grads.per_seed()
+    assert np.all(per_seed["sigmoid"]["weights"][6] < 0.01)
+    assert np.all(per_seed["relu"]["weights"][6] > 0.01)
+    assert np.all(per_seed["sigmoid"]["deltas"][6] < per_seed["relu"]["deltas"][6])
     d = grads.to_dict()
     assert len(d["rows"]) == 4 and len(d["rows"][1]["rms_init"]) == 7
-    assert grads.converged.shape == (2, 2, 3)
+    assert len(d["rows"][1]["delta_ratio_per_seed"]) == 3
+    assert grads.converged.shape == (2, 2, 2)  # activations × speed depths × speed seeds
+
+
+def test_delta_rms_matches_a_hand_backward_pass():
+    cfg = PlaygroundConfig(activation="tanh", network_shape=(3,), seed="0.00002")
+    tr = Trainer([cfg], backend="numpy")
+    x, y = tr.train_x[0], tr.train_y[0]
+    w, b = [a[0] for a in tr.weights], [a[0] for a in tr.biases]
+    z1 = x @ w[0].T + b[0]
+    z2 = np.tanh(z1) @ w[1].T + b[1]
+    d2 = (np.tanh(z2[:, 0]) - y)[:, None] * (1 - np.tanh(z2) ** 2)  # output is tanh
+    d1 = (d2 @ w[1]) * (1 - np.tanh(z1) ** 2)
+    np.testing.assert_allclose(delta_rms(tr)[0], [np.sqrt(np.mean(d1**2)),
+                                                  np.sqrt(np.mean(d2**2))], rtol=1e-9)
 
 
 def test_gradient_study_rejects_bad_depths():
@@ -56,13 +73,15 @@ def test_gradient_study_rejects_bad_depths():
 def test_hidden_unit_states_counts_dead_units():
     tr = Trainer([PlaygroundConfig(activation="relu", seed=s) for s in SEEDS[:2]],
                  backend="numpy")
-    base_dead, _ = hidden_unit_states(tr)
+    base_dead, _, base_stuck = hidden_unit_states(tr)
     # network 0: make hidden unit 1 of layer 1 negative everywhere (inputs are within ±6)
     tr.weights[0][0, 1] = 0.0
     tr.biases[0][0, 1] = -1.0
-    dead, negative = hidden_unit_states(tr)
+    dead, negative, stuck = hidden_unit_states(tr)
     assert dead[0] >= base_dead[0] + 1 and negative[0] >= 1
     assert dead[1] == base_dead[1]
+    np.testing.assert_array_equal(stuck, dead)  # for ReLU, stuck = dead
+    assert stuck[0] >= base_stuck[0] + 1
     out = tr.layer_outputs(tr.data[0].train_xy)[1][0, :, 1]
     assert np.all(out == 0)
 
@@ -71,8 +90,16 @@ def test_leaky_units_never_output_exact_zero():
     tr = Trainer([PlaygroundConfig(activation="leaky_relu", seed="0.00001")], backend="numpy")
     tr.weights[0][0, :] = 0.0
     tr.biases[0][0, :] = -1.0
-    dead, negative = hidden_unit_states(tr)
+    dead, negative, stuck = hidden_unit_states(tr)
     assert dead[0] == 0 and negative[0] == 4
+    assert stuck[0] == 0  # slope 0.01 of 1 keeps 1 %: at the bar, not below it
+
+
+def test_saturated_sigmoid_units_are_stuck():
+    tr = Trainer([PlaygroundConfig(activation="sigmoid", seed="0.00001")], backend="numpy")
+    tr.weights[0][0, :] = 0.0
+    tr.biases[0][0, :] = 30.0  # σ′(30) ≈ 1e-13: no gradient passes
+    assert hidden_unit_states(tr)[2][0] == 4
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +120,11 @@ def test_dying_study_shapes_and_table(dying):
     cell = dying.cell("relu", 1.0, "xor")
     assert cell["runs"] == 4 and cell["url"].startswith("https://playground.tensorflow.org/")
     assert dying.to_dict()["contingency"][0]["activation"] == "relu"
+    strata = dying.strata("relu")
+    assert [(s["dataset"], s["learning_rate"]) for s in strata] == [("xor", 0.03),
+                                                                    ("xor", 1.0)]
+    assert all(sum(map(sum, s["table"])) == 4 for s in strata)
+    assert dying.stuck[1].sum() == 0 and dying.epochs_to.shape == (2, 2, 1, 4)
 
 
 def test_centring_relu_mean_positive_tanh_smaller():

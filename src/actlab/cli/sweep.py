@@ -29,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("spec", metavar="SPEC", help="the sweep spec (TOML file)")
     _db(r)
     r.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes (default: the number of cores; 1 = this "
-                   "process)")
+                   help="local worker processes (default: the number of cores, or this "
+                   "process alone for sweeps under 2M network-epochs; 1 = this process)")
     r.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
                    help="run on Ray: alone, start a local Ray; with ADDRESS (auto, "
                    "ray://host:10001) join a cluster (extra [ray])")

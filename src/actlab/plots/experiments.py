@@ -20,9 +20,11 @@ from actlab.experiments.centring import CentringStudy
 from actlab.experiments.compare import Comparison
 from actlab.experiments.dying import DyingStudy
 from actlab.experiments.gradients import VANISHED_RATIO, GradientStudy
+from actlab.experiments.tuned import TunedStudy
 
 __all__ = [
     "centring_figure",
+    "tuned_figure",
     "comparison_figure",
     "dying_figure",
     "gradient_figure",
@@ -179,11 +181,11 @@ def gradient_figure(study: GradientStudy) -> Figure:
     ax_ratio.legend(fontsize=9)
     never_y = study.epochs * 1.8
     for i, label in enumerate(study.activations):
-        med = [study.summary(label, d).median for d in study.depths]
+        med = [study.summary(label, d).median for d in study.speed_depths]
         y = [never_y if math.isinf(m) else max(m, 1) for m in med]
-        ax_conv.plot(study.depths, y, "o-", color=color(label, i), label=label, ms=4)
+        ax_conv.plot(study.speed_depths, y, "o-", color=color(label, i), label=label, ms=4)
     ax_conv.axhspan(study.epochs * 1.35, study.epochs * 2.5, color="0.92", zorder=0)
-    ax_conv.text(study.depths[-1], study.epochs * 2.3, "median run never converged ",
+    ax_conv.text(study.speed_depths[-1], study.epochs * 2.3, "median run never converged ",
                  va="top", ha="right", fontsize=8, color="0.3")
     ax_conv.set_yscale("log")
     ax_conv.set_ylim(top=study.epochs * 2.5)
@@ -191,8 +193,9 @@ def gradient_figure(study: GradientStudy) -> Figure:
     ax_conv.yaxis.set_minor_formatter(_PLAIN_MINOR)
     ax_conv.set_xlabel("hidden layers")
     ax_conv.set_ylabel(f"median epochs until test loss ≤ {study.threshold:g}")
-    ax_conv.set_title(f"Epochs to converge vs depth (budget {study.epochs})")
-    ax_conv.set_xticks(study.depths)
+    ax_conv.set_title(f"Epochs to converge vs depth (budget {study.epochs}, "
+                      f"{len(study.speed_seeds)} seeds)")
+    ax_conv.set_xticks(study.speed_depths)
     ax_conv.grid(alpha=0.3, which="both")
     ax_conv.legend(fontsize=9)
     fig.suptitle(f"Vanishing gradients: {study.base.dataset}, {len(study.seeds)} seeds, "
@@ -260,4 +263,38 @@ def centring_figure(study: CentringStudy) -> Figure:
     fig.suptitle(f"Zero-centring: {study.base.dataset}, network "
                  f"{list(study.base.network_shape)}, median over {len(study.seeds)} seeds "
                  "(0 line = balanced around zero)")
+    return fig
+
+
+def tuned_figure(study: TunedStudy) -> Figure:
+    """Held-out epochs to converge per activation, at the lesson's rate and each one's best
+    rate, one panel per dataset (never-converged runs on a separate level)."""
+    fig = Figure(figsize=(11, 7), layout="constrained")
+    axes = fig.subplots(2, 2, squeeze=False).ravel()
+    never_y = study.budget * 1.8
+    rng = np.random.default_rng(0)
+    for ax, dataset in zip(axes, study.datasets, strict=False):
+        for i, act in enumerate(study.activations):
+            label = study.label(act)
+            for j, which in enumerate(("lesson", "tuned")):
+                y = study.epochs(dataset, act, which)
+                y = np.where(np.isinf(y), never_y, np.maximum(y, 1))
+                x = i + (j - 0.5) * 0.36 + rng.uniform(-0.1, 0.1, y.size)
+                ax.scatter(x, y, s=8, color=color(label, i), alpha=0.35 if j == 0 else 0.8,
+                           marker="o" if j == 0 else "D")
+                ax.hlines(np.median(y), i + (j - 0.5) * 0.36 - 0.14,
+                          i + (j - 0.5) * 0.36 + 0.14, color="k", lw=1.5)
+        ax.axhspan(study.budget * 1.35, study.budget * 2.5, color="0.92", zorder=0)
+        ax.set_yscale("log")
+        ax.set_ylim(top=study.budget * 2.5)
+        ax.yaxis.set_major_formatter(_PLAIN)
+        ax.set_xticks(range(len(study.activations)))
+        ax.set_xticklabels(
+            [f"{study.label(a)}\n0.03 | {study.best[(dataset, a)]:g}"
+             for a in study.activations], fontsize=8)
+        ax.set_ylabel("epochs to test loss ≤ 0.01")
+        ax.set_title(f"{dataset}: lesson rate (left, faint) vs best rate (right)")
+        ax.grid(alpha=0.3, axis="y", which="both")
+    fig.suptitle(f"Tuned comparison on {len(study.held_seeds)} held-out seeds (grey band: "
+                 f"never within {study.budget} epochs; bars: medians)")
     return fig

@@ -41,6 +41,11 @@ __all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "load", "loa
 #: finished within the last interval.
 FLUSH_SECONDS = 0.1
 
+#: With ``workers=None``, sweeps smaller than this (network-epochs) train in this process
+#: (the kernel still uses every core through Numba's threads): starting worker processes
+#: costs a few seconds, more than they would save.
+AUTO_PROCESSES_MIN = 2_000_000
+
 Progress = Callable[[float, float], None]
 
 
@@ -67,7 +72,9 @@ def run(
     """Train every run of ``spec`` missing from the store ``db``; return the sweep's rows.
 
     ``spec``: a mapping with the TOML's structure or a TOML file path. ``workers``: local
-    worker processes (default: the number of cores; 1 trains in this process). ``ray``:
+    worker processes (default: the number of cores, for sweeps of at least
+    :data:`AUTO_PROCESSES_MIN` network-epochs; smaller ones, and ``workers=1``, train in
+    this process). ``ray``:
     True for a local Ray, or a cluster address (``"auto"``, ``"ray://host:10001"``).
     ``progress(done, total)`` counts network-epochs. Invalid specs and unusable ``db``
     paths raise :class:`~actlab.errors.ActlabError` before anything is trained or written.
@@ -125,6 +132,8 @@ def execute(
             progress(1.0, 1.0)
         return 0, skipped
     n_workers = workers if workers is not None else default_workers()
+    if workers is None and ray in (None, False) and len(todo) * spec.epochs < AUTO_PROCESSES_MIN:
+        n_workers = 1
     chunks = make_chunks([(r.key, r.config) for r in todo], spec.epochs, spec.taus,
                          spec.curves, backend, chunk_size,
                          workers=1 if ray is None and n_workers == 1 else n_workers)
