@@ -132,7 +132,7 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
         def report(e: int, _total: int) -> None:
             progress(e * k, chunk.epochs * k)
     trainer.run(chunk.epochs, progress=report)
-    dead, _ = hidden_unit_states(trainer)
+    dead = hidden_unit_states(trainer, slope=1.0)[0]  # (the slope only matters to "stuck")
     seconds = time.perf_counter() - start
     train, test = trainer.train_loss, trainer.test_loss
     conv = {str(t): convergence_epochs(test, t) for t in chunk.taus}
