@@ -53,7 +53,7 @@ FIELDS = (
     "dataset", "reg_dataset", "learning_rate", "noise", "network_shape", "perc_train_data",
     "features", "problem", "init_zero", "data",
 )
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+=,@-]{0,99}$")
+_NAME = re.compile(r"^(?=.{1,100}$)[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$")
 
 
 @dataclass(frozen=True)
@@ -239,8 +239,8 @@ def _from_mapping(data: Mapping[str, Any], where: _Where) -> Spec:
                           f"unknown key; allowed: {', '.join(TOP_KEYS)}")
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
-        raise where.error(None, "name", "required: 1-100 characters, letters, digits and "
-                          f"_ . : + = , @ - (starting with a letter or digit), got {name!r}")
+        raise where.error(None, "name", "required: 1-100 printable characters, not starting "
+                          f"or ending with a space, got {name!r}")
     epochs = data.get("epochs")
     if not _is_int(epochs) or not 1 <= epochs <= MAX_EPOCHS:
         raise where.error(None, "epochs",
