@@ -122,15 +122,13 @@ def test_derivative_at_kinks_is_the_autograd_value():
     assert (d("hardswish", -3.0), d("hardswish", 3.0)) == (0.0, 1.0)
 
 
-def test_normal_cdf_matches_math_erfc_in_both_tails():
-    from actlab.activations import _normal_cdf
+def test_erfc_expansion_matches_math_erfc():
+    from actlab.activations import _erfc
 
-    # down to Φ(-37) ≈ 6e-300 (below that the results are subnormal numbers)
-    x = np.concatenate([np.linspace(-37.0, 9.0, 20001), -np.geomspace(1e-10, 1.0, 50)])
-    a = np.abs(x) * math.sqrt(0.5)  # same rounding of x/√2 as the code: erfc is ill-conditioned
-    tail = np.array([0.5 * math.erfc(v) for v in a])
-    expected = np.where(x > 0, 1 - tail, tail)
-    np.testing.assert_allclose(_normal_cdf(x), expected, rtol=5e-15, atol=0)
+    # down to erfc(26) ≈ 6e-296 (gelu's Φ(-37); below that the results are subnormal)
+    a = np.concatenate([np.linspace(0.0, 26.0, 20001), np.geomspace(1e-10, 1.0, 50)])
+    expected = np.array([math.erfc(v) for v in a])
+    np.testing.assert_allclose(_erfc(a), expected, rtol=5e-15, atol=0)
 
 
 # ---------------------------------------------------------------- (c) edge inputs

@@ -22,7 +22,6 @@ import pytest
 from conftest import GOLDEN, require_executable, require_golden
 
 from actlab import activations
-from actlab.errors import ActlabError
 from actlab.playground import PlaygroundConfig, Trainer
 from actlab.playground import kernel as kn
 
@@ -94,23 +93,20 @@ def test_v8_math_is_within_a_few_ulp_of_libm(name, ulps):
 
 # ---------------------------------------------------------------------------- activations
 def _supported() -> list[activations.Activation]:
-    acts = []
-    for name in activations.names():
-        for params in activations.spec(name).param_sets:
-            act = activations.get(name, **params)
-            if kn.activation_code(act) is not None:
-                acts.append(act)
-    return acts
+    """Every registry entry with each of its test parameter sets: all train in the kernel."""
+    return [activations.get(name, **params) for name in activations.names()
+            for params in activations.spec(name).param_sets]
 
 
 SUPPORTED = _supported()
 LABELS = [a.label for a in SUPPORTED]
 
 
-def test_the_promised_activations_are_supported():
-    names = {a.name for a in SUPPORTED}
-    assert {"linear", "relu", "tanh", "sigmoid", "leaky_relu", "elu"} <= names
-    assert len(names) >= 15
+def test_every_registry_entry_is_generated_into_one_builtin_module():
+    modules = {kn.module_for(a)[0].__name__ for a in SUPPORTED}
+    assert len(modules) == 1 and len(SUPPORTED) >= 25
+    source = kn.kernel_source([d for _, _, d in kn._builtin_definitions()])
+    assert source.count("def _act_") == len(kn._builtin_definitions())
 
 
 @pytest.mark.parametrize("act", SUPPORTED, ids=LABELS)
@@ -132,13 +128,37 @@ def test_activation_values_and_derivatives_match_the_registry(act):
                                    err_msg=act.label)
 
 
-def test_unsupported_activation_falls_back_to_numpy():
-    cfg = PlaygroundConfig(activation="gelu", seed="1")  # exact gelu: not in the kernel
-    assert kn.for_config(cfg) is None
-    assert Trainer([cfg]).backend == "numpy"
-    with pytest.raises(ActlabError):
-        Trainer([cfg], backend="numba")
-    assert Trainer([cfg.replace(activation="relu")]).backend == "numba"
+def test_exact_gelu_and_formulas_train_in_the_kernel():
+    cfg = PlaygroundConfig(activation="gelu", seed="1")  # erf: a vectorised port now
+    assert Trainer([cfg], backend="numba").backend == "numba"
+    activations.define("swish17", "x*sigmoid(1.702*x)")
+    try:
+        f = PlaygroundConfig(activation="swish17", seed="1", network_shape=(4, 3))
+        np_tr, nb_tr = Trainer([f], backend="numpy"), Trainer([f], backend="numba")
+        np_tr.step(EPOCHS)
+        nb_tr.step(EPOCHS)
+        _assert_same_state(np_tr, nb_tr, "swish17")
+        module = kn.module_for(activations.get("swish17"))[0]
+        assert module.__name__ != kn.module_for(activations.get("relu"))[0].__name__
+    finally:
+        activations.undefine("swish17")
+
+
+@pytest.mark.parametrize("name", ["log", "log1p", "erf"])
+def test_kernel_log_log1p_erf_are_within_a_few_ulp(name):
+    rng = np.random.default_rng(7)
+    xs = np.concatenate([rng.uniform(-0.999, 3.0, 5000), np.geomspace(1e-300, 1e300, 2000),
+                         -np.geomspace(1e-300, 0.999, 500), [0.0, -0.0, 1.0, 2.0, np.inf]])
+    if name == "log":
+        xs = np.abs(xs)
+    if name == "erf":
+        xs = np.concatenate([xs, -xs, np.linspace(-7, 7, 2801)])
+    with np.errstate(divide="ignore"):
+        ref = (np.log(xs) if name == "log" else np.log1p(xs) if name == "log1p"
+               else np.array([math.erf(v) for v in xs]))
+    ours = kn.v8_math(name, xs)
+    np.testing.assert_array_max_ulp(ours, ref, maxulp=4 if name != "erf" else 40)
+    assert np.isnan(kn.v8_math(name, np.array([np.nan, -2.0 if name != "erf" else np.nan]))).all()
 
 
 # ---------------------------------------------------------------------------- kernel vs NumPy

@@ -1,7 +1,9 @@
 r"""The registry of activation functions: the single source of truth for value and derivative.
 
-Every entry defines, in one place, a vectorised NumPy function, its closed-form derivative
-with respect to ``x``, its parameters (defaults and allowed range), LaTeX for ``f`` and
+Every entry defines, in one place, ``f`` and its closed-form derivative with respect to
+``x`` as a short definition in the expression language of :mod:`actlab.codegen` (from which
+the vectorised NumPy functions here and the fused kernel's code are generated), its
+parameters (defaults and allowed range), LaTeX for ``f`` and
 ``f'``, the output range and a few flags. Names and parameters follow
 ``torch.nn.functional``; at kinks the derivative is the value PyTorch autograd returns.
 
@@ -171,6 +173,14 @@ class Spec:
     check: Callable[..., str | None] | None = None
     doc: str = field(default="", repr=False)
     formula: Any = field(default=None, repr=False)  # actlab.formula.Formula for formulas
+    #: The definition (actlab.codegen) f and f' are generated from; for an entry with a
+    #: choice parameter (gelu's ``approximate``) a mapping choice → definition.
+    source: str | Mapping[str, str] = field(default="", repr=False)
+
+    def kernel_definition(self, params: Mapping[str, ParamValue] | None = None) -> Any:
+        """The parsed definition (:class:`actlab.codegen.Definition`) for ``params``."""
+        values = {**self.defaults, **(params or {})}
+        return _definitions(self)[_choice_key(self, values)]
 
     @property
     def definition(self) -> str | None:
@@ -319,7 +329,7 @@ _ALIASES: dict[str, str] = {}
 
 def _entry(
     *,
-    derivative: Kernel,
+    source: str | Mapping[str, str],
     latex: str,
     latex_derivative: str,
     output_range: Resolvable,
@@ -331,7 +341,9 @@ def _entry(
     aliases: tuple[str, ...] = (),
     check: Callable[..., str | None] | None = None,
 ) -> Callable[[Kernel], Callable[..., Any]]:
-    """Register a kernel ``f(x, **params)``; defaults come from its signature.
+    """Register an activation defined by ``source`` (f and f' in :mod:`actlab.codegen`'s
+    language; the NumPy functions and the kernel's code are generated from it). The
+    decorated function gives the name, the parameters (its keyword defaults) and the docs.
 
     Returns the public, validated function ``name(x, **params)``.
     """
@@ -343,11 +355,13 @@ def _entry(
         for pname, p in list(sig.parameters.items())[1:]:
             plist.append(replace(declared.pop(pname), name=pname, default=p.default))
         assert not declared, f"{fn.__name__}: params without kernel argument: {declared}"
+        value, derivative = _generated(fn.__name__, source, tuple(plist))
         s = Spec(
-            name=fn.__name__, fn=fn, derivative=derivative, params=tuple(plist),
+            name=fn.__name__, fn=value, derivative=derivative, params=tuple(plist),
             latex=latex, latex_derivative=latex_derivative, output_range=output_range,
             monotonic=monotonic, smooth=smooth, kinks=kinks, param_sets=param_sets,
             aliases=aliases, check=check, doc=inspect.cleandoc(fn.__doc__ or ""),
+            source=source,
         )
         _REGISTRY[s.name] = s
         _ALIASES.update({a: s.name for a in aliases})
@@ -359,6 +373,49 @@ def _entry(
         return public
 
     return wrap
+
+
+def _choice_key(s: Spec, values: Mapping[str, ParamValue]) -> str:
+    """Which definition of ``s`` applies: its choice parameter's value, or '' if none."""
+    choice = [p.name for p in s.params if p.choices]
+    return str(values[choice[0]]) if choice and not isinstance(s.source, str) else ""
+
+
+_DEFINITIONS: dict[str, dict[str, Any]] = {}
+
+
+def _definitions(s: Spec) -> dict[str, Any]:
+    """``s``'s parsed definitions by choice key (parsed once)."""
+    from actlab import codegen
+
+    key = s.name if s.formula is None else f"{s.name}:{s.formula.digest}"
+    if key not in _DEFINITIONS:
+        numeric = tuple(p.name for p in s.params if not p.choices)
+        sources = {"": s.source} if isinstance(s.source, str) else dict(s.source)
+        _DEFINITIONS[key] = {k: codegen.parse(v, numeric) for k, v in sources.items()}
+    return _DEFINITIONS[key]
+
+
+def _generated(name: str, source: str | Mapping[str, str],
+               plist: tuple[Param, ...]) -> tuple[Kernel, Kernel]:
+    """The NumPy ``f`` and ``f'`` generated from ``source`` (dispatching on a choice
+    parameter when ``source`` maps choices to definitions)."""
+    from actlab import codegen
+
+    numeric = tuple(p.name for p in plist if not p.choices)
+    if isinstance(source, str):
+        return codegen.numpy_functions(codegen.parse(source, numeric))
+    choice = next(p.name for p in plist if p.choices)
+    table = {k: codegen.numpy_functions(codegen.parse(v, numeric)) for k, v in source.items()}
+
+    def value(x: np.ndarray, **kw: ParamValue) -> np.ndarray:
+        return table[str(kw.pop(choice))][0](x, **kw)
+
+    def derivative(x: np.ndarray, **kw: ParamValue) -> np.ndarray:
+        return table[str(kw.pop(choice))][1](x, **kw)
+
+    value.__name__, derivative.__name__ = name, f"d_{name}"
+    return value, derivative
 
 
 def names() -> list[str]:
@@ -486,6 +543,7 @@ def define(name: str, formula: str, **param_defaults: float) -> Spec:
         smooth=resolved("smooth"),
         kinks=lambda **values: fm.kinks(**{**defaults, **values}),
         check=lambda **values: _formula.check_values(fm, values),
+        source=fm.source,
         doc=f"Formula activation: ``{fm.definition}``.\n\nDerivative (derived): "
             f"``{fm.df}``.",
         formula=fm,
@@ -699,16 +757,15 @@ def _positive(doc: str) -> Param:
 _SLOPE = _range(0.0, 1.0, doc="slope for x < 0")
 
 # --------------------------------------------------------------------------- entries
-# Each entry: derivative kernel first, then the forward kernel, decorated. Kernels take a
-# float32/float64 array (at least 1-d) and return an array; _apply does the rest.
-
-
-def _d_linear(x: np.ndarray) -> np.ndarray:
-    return np.ones_like(x)
-
+# Each entry: its definition (f and f' in the expression language of actlab.codegen,
+# from which the NumPy functions here and the kernel's code are generated), then the
+# metadata; the decorated function gives the signature (parameters, defaults) and docs.
 
 @_entry(
-    derivative=_d_linear,
+    source="""
+f = x
+df = 1
+""",
     latex=r"f(x) = x",
     latex_derivative=r"f'(x) = 1",
     output_range=(-_INF, _INF),
@@ -720,17 +777,15 @@ def linear(x: np.ndarray) -> np.ndarray:
 
     Derivative: 1. Range: (-∞, ∞).
     """
-    return x.copy()
-
-
-def _d_sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))
-    r = 1.0 / (1.0 + e)
-    return e * r * r  # σ(x)·(1-σ(x)) without the cancellation in 1-σ(x)
 
 
 @_entry(
-    derivative=_d_sigmoid,
+    source="""
+f = sigmoid(x)
+q = exp(-abs(x))
+r = 1 / (1 + q)
+df = q * r * r
+""",
     latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
     latex_derivative=r"\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)",
     output_range=(0.0, 1.0),
@@ -742,17 +797,14 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     Derivative: ``sigmoid(x) * (1 - sigmoid(x))``, at most 0.25 (at 0). Range: (0, 1).
     """
-    return _sigmoid(x)
-
-
-def _d_tanh(x: np.ndarray) -> np.ndarray:
-    t = np.tanh(x)
-    t *= t
-    return np.subtract(1.0, t, out=t)
 
 
 @_entry(
-    derivative=_d_tanh,
+    source="""
+t = tanh(x)
+f = t
+df = 1 - t * t
+""",
     latex=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
     latex_derivative=r"\tanh'(x) = 1 - \tanh^2(x)",
     output_range=(-1.0, 1.0),
@@ -764,15 +816,13 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
     Derivative: ``1 - tanh(x)^2``, at most 1 (at 0). Range: (-1, 1).
     """
-    return np.tanh(x)
-
-
-def _d_relu(x: np.ndarray) -> np.ndarray:
-    return (x > 0).astype(x.dtype)
 
 
 @_entry(
-    derivative=_d_relu,
+    source="""
+f = max(x, 0)
+df = where(x > 0, 1, 0)
+""",
     latex=r"\mathrm{ReLU}(x) = \max(0, x)",
     latex_derivative=r"\mathrm{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
     output_range=(0.0, _INF),
@@ -786,15 +836,13 @@ def relu(x: np.ndarray) -> np.ndarray:
     Derivative: 1 for x > 0, 0 for x < 0; at the kink x = 0 it is 0 (PyTorch autograd).
     Range: [0, ∞).
     """
-    return np.maximum(x, 0.0)
-
-
-def _d_leaky_relu(x: np.ndarray, negative_slope: float) -> np.ndarray:
-    return np.maximum((x > 0).astype(x.dtype), negative_slope)  # slope < 1
 
 
 @_entry(
-    derivative=_d_leaky_relu,
+    source="""
+f = max(x, x * negative_slope)
+df = max(where(x > 0, 1, 0), negative_slope)
+""",
     latex=r"\mathrm{LeakyReLU}(x) = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}",
     latex_derivative=(
         r"\mathrm{LeakyReLU}'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}"
@@ -813,15 +861,13 @@ def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     ``negative_slope`` (PyTorch autograd). Range: (-∞, ∞).
     ``negative_slope`` must be in (0, 1) (0 is :func:`relu`, 1 is :func:`linear`).
     """
-    return np.maximum(x, x * negative_slope)  # slope < 1
-
-
-def _d_prelu(x: np.ndarray, weight: float) -> np.ndarray:
-    return _d_leaky_relu(x, weight)
 
 
 @_entry(
-    derivative=_d_prelu,
+    source="""
+f = max(x, x * weight)
+df = max(where(x > 0, 1, 0), weight)
+""",
     latex=r"\mathrm{PReLU}(x) = \max(0, x) + w \min(0, x)",
     latex_derivative=r"\mathrm{PReLU}'(x) = \begin{cases} 1 & x > 0 \\ w & x \le 0 \end{cases}",
     params={"weight": _range(0.0, 1.0, doc="slope for x < 0 (learned in PyTorch; fixed here)")},
@@ -838,19 +884,14 @@ def prelu(x: np.ndarray, weight: float = 0.25) -> np.ndarray:
     Derivative: 1 for x > 0, ``weight`` for x < 0; at x = 0 it is ``weight`` (PyTorch
     autograd w.r.t. the input). Range: (-∞, ∞).
     """
-    return np.maximum(x, x * weight)  # weight < 1
-
-
-def _elu(x: np.ndarray, alpha: float) -> np.ndarray:
-    return np.maximum(x, 0.0) + alpha * np.expm1(np.minimum(x, 0.0))
-
-
-def _d_elu(x: np.ndarray, alpha: float) -> np.ndarray:
-    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
 
 
 @_entry(
-    derivative=_d_elu,
+    source="""
+m = min(x, 0)
+f = max(x, 0) + alpha * expm1(m)
+df = where(x > 0, 1, alpha * exp(m))
+""",
     latex=r"\mathrm{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
     latex_derivative=(
         r"\mathrm{ELU}'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}"
@@ -868,15 +909,14 @@ def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     Derivative: 1 for x > 0, ``alpha * exp(x)`` for x < 0; at x = 0 it is ``alpha``
     (PyTorch autograd; continuous only for alpha = 1). Range: (-alpha, ∞).
     """
-    return _elu(x, alpha)
-
-
-def _d_selu(x: np.ndarray) -> np.ndarray:
-    return _SELU_SCALE * _d_elu(x, _SELU_ALPHA)
 
 
 @_entry(
-    derivative=_d_selu,
+    source="""
+m = min(x, 0)
+f = 1.0507009873554805 * (max(x, 0) + 1.6732632423543772 * expm1(m))
+df = 1.0507009873554805 * where(x > 0, 1, 1.6732632423543772 * exp(m))
+""",
     latex=(
         r"\mathrm{SELU}(x) = \lambda \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0"
         r" \end{cases},\ \lambda \approx 1.0507,\ \alpha \approx 1.6733"
@@ -896,20 +936,14 @@ def selu(x: np.ndarray) -> np.ndarray:
     Derivative: ``scale`` for x > 0, ``scale * alpha * exp(x)`` for x < 0; at x = 0 it is
     ``scale * alpha`` ≈ 1.7581 (PyTorch autograd). Range: (-scale·alpha ≈ -1.7581, ∞).
     """
-    return _SELU_SCALE * _elu(x, _SELU_ALPHA)
-
-
-def _celu_neg(x: np.ndarray, alpha: float) -> np.ndarray:
-    """min(x, 0) / alpha, clipped where exp() is 0 anyway (no overflow for tiny alpha)."""
-    return np.clip(x, -_BIG * alpha, 0.0) / alpha
-
-
-def _d_celu(x: np.ndarray, alpha: float) -> np.ndarray:
-    return np.where(x > 0, 1.0, np.exp(_celu_neg(x, alpha)))
 
 
 @_entry(
-    derivative=_d_celu,
+    source="""
+n = clip(x, -800 * alpha, 0) / alpha
+f = max(x, 0) + alpha * expm1(n)
+df = where(x > 0, 1, exp(n))
+""",
     latex=(
         r"\mathrm{CELU}(x) = \max(0, x) + \min\bigl(0, \alpha\,(e^{x/\alpha} - 1)\bigr)"
     ),
@@ -929,26 +963,26 @@ def celu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     Derivative: 1 for x > 0, ``exp(x / alpha)`` for x < 0; at x = 0 it is 1 (both sides
     agree). Range: (-alpha, ∞).
     """
-    return np.maximum(x, 0.0) + alpha * np.expm1(_celu_neg(x, alpha))
-
-
-def _gelu_tanh_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(clipped x, u, tanh(u)) for u = √(2/π)(x + 0.044715 x³); σ(2u) == 0 below -30."""
-    xc = np.clip(x, -30.0, 30.0)
-    u = _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc)
-    return xc, u, np.tanh(u)
-
-
-def _d_gelu(x: np.ndarray, approximate: str) -> np.ndarray:
-    if approximate == "tanh":
-        xc, _, t = _gelu_tanh_parts(x)
-        du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * xc * xc)
-        return 0.5 * (1.0 + t) + 0.5 * xc * (1.0 - t * t) * du
-    return _normal_cdf(x) + np.clip(x, -40.0, 40.0) * _normal_pdf(x)
 
 
 @_entry(
-    derivative=_d_gelu,
+    source={
+        "none": """
+tail = 0.5 * erfc(abs(x) * 0.7071067811865476)
+cdf = where(x > 0, 1 - tail, tail)
+f = max(x, -40) * cdf
+xc = clip(x, -40, 40)
+df = cdf + xc * (0.3989422804014327 * exp(-0.5 * xc * xc))
+""",
+        "tanh": """
+xc = clip(x, -30, 30)
+u = 0.7978845608028654 * (xc + 0.044715 * xc * xc * xc)
+f = max(x, -30) * sigmoid(2 * u)
+t = tanh(u)
+du = 0.7978845608028654 * (1 + 3 * 0.044715 * xc * xc)
+df = 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * du
+""",
+    },
     latex=r"\mathrm{GELU}(x) = x\,\Phi(x) = \frac{x}{2}\bigl(1 + \mathrm{erf}(x/\sqrt{2})\bigr)",
     latex_derivative=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
     params={"approximate": _choice("none", "tanh", doc="'tanh': the tanh approximation")},
@@ -966,20 +1000,17 @@ def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     Derivative: ``Φ(x) + x φ(x)`` (φ the normal density); 0.5 at 0, slightly above 1
     near x ≈ 1.4, never discontinuous. Range: [≈ -0.17, ∞) (minimum near x ≈ -0.75).
     """
-    if approximate == "tanh":
-        _, u, _ = _gelu_tanh_parts(x)
-        return np.maximum(x, -30.0) * _sigmoid(2.0 * u)  # 0.5(1 + tanh u) = σ(2u)
-    return np.maximum(x, -40.0) * _normal_cdf(x)  # Φ(-40) == 0: avoids -inf * 0
-
-
-def _d_silu(x: np.ndarray) -> np.ndarray:
-    xc = np.clip(x, -_BIG, _BIG)
-    s, sm = _sigmoid_pair(xc)
-    return s * (1.0 + xc * sm)
 
 
 @_entry(
-    derivative=_d_silu,
+    source="""
+f = max(x, -800) * sigmoid(x)
+xc = clip(x, -800, 800)
+d = 1 / (1 + exp(-abs(xc)))
+s = exp(min(xc, 0)) * d
+sm = exp(-max(xc, 0)) * d
+df = s * (1 + xc * sm)
+""",
     latex=r"\mathrm{SiLU}(x) = x\,\sigma(x)",
     latex_derivative=r"\mathrm{SiLU}'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
     output_range=(-0.2784645428, _INF),
@@ -993,17 +1024,15 @@ def silu(x: np.ndarray) -> np.ndarray:
     Derivative: ``sigmoid(x) * (1 + x * (1 - sigmoid(x)))``; 0.5 at 0. Range:
     [≈ -0.2785, ∞) (minimum at x ≈ -1.2785).
     """
-    return np.maximum(x, -_BIG) * _sigmoid(x)
-
-
-def _d_mish(x: np.ndarray) -> np.ndarray:
-    xc = np.clip(x, -_BIG, _BIG)
-    t = np.tanh(_softplus1(xc))
-    return t + xc * _sigmoid(xc) * (1.0 - t * t)
 
 
 @_entry(
-    derivative=_d_mish,
+    source="""
+f = max(x, -800) * tanh(softplus(x))
+xc = clip(x, -800, 800)
+t = tanh(softplus(xc))
+df = t + xc * sigmoid(xc) * (1 - t * t)
+""",
     latex=r"\mathrm{Mish}(x) = x \tanh\bigl(\mathrm{softplus}(x)\bigr)",
     latex_derivative=(
         r"\mathrm{Mish}'(x) = \tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,"
@@ -1019,21 +1048,14 @@ def mish(x: np.ndarray) -> np.ndarray:
     Derivative: ``tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)`` with sp = softplus(x);
     ≈ 0.6 at 0. Range: [≈ -0.3088, ∞) (minimum at x ≈ -1.1924).
     """
-    return np.maximum(x, -_BIG) * np.tanh(_softplus1(x))
-
-
-def _softplus_scaled(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
-    """beta * x with x clipped where the result no longer changes (never overflows)."""
-    return beta * np.clip(x, -_BIG / beta, (threshold + 1.0) / beta)
-
-
-def _d_softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
-    bx = _softplus_scaled(x, beta, threshold)
-    return np.where(bx > threshold, 1.0, _sigmoid(bx))
 
 
 @_entry(
-    derivative=_d_softplus,
+    source="""
+bx = beta * clip(x, -800 / beta, (threshold + 1) / beta)
+f = where(bx > threshold, x, softplus(bx) / beta)
+df = where(bx > threshold, 1, sigmoid(bx))
+""",
     latex=r"\mathrm{Softplus}(x) = \frac{1}{\beta} \log\bigl(1 + e^{\beta x}\bigr)",
     latex_derivative=r"\mathrm{Softplus}'(x) = \sigma(\beta x)",
     params={
@@ -1053,39 +1075,34 @@ def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.nd
     to the identity is PyTorch's numerical shortcut: a jump of ~1e-9 at the default
     threshold; treated as a kink in tests). Range: (0, ∞).
     """
-    bx = _softplus_scaled(x, beta, threshold)
-    return np.where(bx > threshold, x, _softplus1(bx) / beta)
-
-
-def _d_softsign(x: np.ndarray) -> np.ndarray:
-    r = 1.0 / (1.0 + np.abs(x))
-    return r * r
 
 
 @_entry(
-    derivative=_d_softsign,
+    source="""
+xc = clip(x, -1e18, 1e18)
+f = xc / (1 + abs(xc))
+r = 1 / (1 + abs(x))
+df = r * r
+""",
     latex=r"\mathrm{Softsign}(x) = \frac{x}{1 + |x|}",
     latex_derivative=r"\mathrm{Softsign}'(x) = \frac{1}{(1 + |x|)^2}",
     output_range=(-1.0, 1.0),
     monotonic=True,
     smooth=True,
-    kinks=(0.0,),  # f' = 1/(1+|x|)² has a corner at 0
+    kinks=(0.0,),
 )
 def softsign(x: np.ndarray) -> np.ndarray:
     """Softsign: ``softsign(x) = x / (1 + |x|)``.
 
     Derivative: ``1 / (1 + |x|)^2``; 1 at 0. Range: (-1, 1).
     """
-    xc = np.clip(x, -1e18, 1e18)  # x/(1+|x|) == ±1 exactly there; avoids inf/inf
-    return xc / (1.0 + np.abs(xc))
-
-
-def _d_relu6(x: np.ndarray) -> np.ndarray:
-    return _inside(x, 0.0, 6.0)
 
 
 @_entry(
-    derivative=_d_relu6,
+    source="""
+f = clip(x, 0, 6)
+df = where(x > 0, where(x < 6, 1, 0), 0)
+""",
     latex=r"\mathrm{ReLU6}(x) = \min\bigl(\max(0, x), 6\bigr)",
     latex_derivative=r"\mathrm{ReLU6}'(x) = \begin{cases} 1 & 0 < x < 6 \\ 0 & \text{otherwise} "
     r"\end{cases}",
@@ -1100,15 +1117,13 @@ def relu6(x: np.ndarray) -> np.ndarray:
     Derivative: 1 on (0, 6), 0 outside; at the kinks x = 0 and x = 6 it is 0 (PyTorch
     autograd). Range: [0, 6].
     """
-    return np.clip(x, 0.0, 6.0)
-
-
-def _d_hardtanh(x: np.ndarray, min_val: float, max_val: float) -> np.ndarray:
-    return _inside(x, min_val, max_val)
 
 
 @_entry(
-    derivative=_d_hardtanh,
+    source="""
+f = clip(x, min_val, max_val)
+df = where(x > min_val, where(x < max_val, 1, 0), 0)
+""",
     latex=r"\mathrm{Hardtanh}(x) = \min\bigl(\max(x, a), b\bigr)",
     latex_derivative=(
         r"\mathrm{Hardtanh}'(x) = \begin{cases} 1 & a < x < b \\ 0 & \text{otherwise} "
@@ -1131,15 +1146,13 @@ def hardtanh(x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0) -> np.n
     Derivative: 1 on (min_val, max_val), 0 outside; at the kinks x = min_val and
     x = max_val it is 0 (PyTorch autograd). Range: [min_val, max_val].
     """
-    return np.clip(x, min_val, max_val)
-
-
-def _d_hardsigmoid(x: np.ndarray) -> np.ndarray:
-    return _inside(x, -3.0, 3.0, 1.0 / 6.0)
 
 
 @_entry(
-    derivative=_d_hardsigmoid,
+    source="""
+f = clip(x + 3, 0, 6) / 6
+df = where(x > -3, where(x < 3, 1, 0), 0) * 0.16666666666666666
+""",
     latex=r"\mathrm{Hardsigmoid}(x) = \frac{\mathrm{ReLU6}(x + 3)}{6}",
     latex_derivative=(
         r"\mathrm{Hardsigmoid}'(x) = \begin{cases} 1/6 & -3 < x < 3 \\ 0 & \text{otherwise} "
@@ -1156,15 +1169,13 @@ def hardsigmoid(x: np.ndarray) -> np.ndarray:
     Derivative: 1/6 on (-3, 3), 0 outside; at the kinks x = ±3 it is 0 (PyTorch autograd,
     which uses 1/6 rounded to float32 inside). Range: [0, 1].
     """
-    return np.clip(x + 3.0, 0.0, 6.0) / 6.0
-
-
-def _d_hardswish(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= -3.0, 0.0, np.where(x < 3.0, x / 3.0 + 0.5, 1.0))
 
 
 @_entry(
-    derivative=_d_hardswish,
+    source="""
+f = max(x, -3) * (clip(x + 3, 0, 6) / 6)
+df = where(x <= -3, 0, where(x < 3, x / 3 + 0.5, 1))
+""",
     latex=r"\mathrm{Hardswish}(x) = x \, \frac{\mathrm{ReLU6}(x + 3)}{6}",
     latex_derivative=(
         r"\mathrm{Hardswish}'(x) = \begin{cases} 0 & x \le -3 \\ x/3 + 1/2 & -3 < x < 3 \\"
@@ -1181,15 +1192,13 @@ def hardswish(x: np.ndarray) -> np.ndarray:
     Derivative: 0 for x < -3, ``x/3 + 1/2`` on (-3, 3), 1 for x > 3; at the kinks it is
     0 at x = -3 and 1 at x = 3 (PyTorch autograd). Range: [-0.375, ∞) (minimum at -1.5).
     """
-    return np.maximum(x, -3.0) * (np.clip(x + 3.0, 0.0, 6.0) / 6.0)  # max(): no -inf*0
-
-
-def _d_logsigmoid(x: np.ndarray) -> np.ndarray:
-    return _sigmoid(-x)
 
 
 @_entry(
-    derivative=_d_logsigmoid,
+    source="""
+f = min(x, 0) - log1p(exp(-abs(x)))
+df = sigmoid(-x)
+""",
     latex=r"\mathrm{LogSigmoid}(x) = \log \sigma(x) = -\log\bigl(1 + e^{-x}\bigr)",
     latex_derivative=r"\mathrm{LogSigmoid}'(x) = 1 - \sigma(x) = \sigma(-x)",
     output_range=(-_INF, 0.0),
@@ -1201,16 +1210,14 @@ def logsigmoid(x: np.ndarray) -> np.ndarray:
 
     Derivative: ``sigmoid(-x) = 1 - sigmoid(x)``; 0.5 at 0. Range: (-∞, 0).
     """
-    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
-
-
-def _d_tanhshrink(x: np.ndarray) -> np.ndarray:
-    t = np.tanh(x)
-    return t * t
 
 
 @_entry(
-    derivative=_d_tanhshrink,
+    source="""
+t = tanh(x)
+f = x - t
+df = t * t
+""",
     latex=r"\mathrm{Tanhshrink}(x) = x - \tanh(x)",
     latex_derivative=r"\mathrm{Tanhshrink}'(x) = \tanh^2(x)",
     output_range=(-_INF, _INF),
@@ -1222,7 +1229,6 @@ def tanhshrink(x: np.ndarray) -> np.ndarray:
 
     Derivative: ``tanh(x)^2``; 0 at 0 (flat there: ≈ x³/3 near 0). Range: (-∞, ∞).
     """
-    return x - np.tanh(x)
 
 
 swish = silu

@@ -21,8 +21,10 @@ Derivative: SymPy's ``diff``, then the registry's kink convention — the value 
 autograd gives for the built-ins: a step ``Heaviside(u)`` is 0 at ``u = 0`` (so
 ``max(0, x)'`` is 0 at 0, as ``relu'``; at a tie of ``max``/``min`` the derivative is 0),
 ``abs'(0) = sign(0) = 0``, a branch of ``where`` takes the derivative of the branch chosen,
-and Dirac terms are dropped. Evaluation is by a tree walk over the SymPy expression with
-NumPy (``sigmoid``/``softplus`` in their overflow-free forms), never by generated code.
+and Dirac terms are dropped. ``f`` and ``f'`` are then written out as a definition of
+:mod:`actlab.codegen` (the language every built-in is defined in), from which the NumPy
+functions and the kernel's code are generated exactly as for the built-ins; generated source
+is re-checked against an allow-list of names before it is compiled.
 """
 
 from __future__ import annotations
@@ -335,85 +337,11 @@ def _erf(u: np.ndarray) -> np.ndarray:
     return np.copysign(np.where(a < 0.5, series, big), u)
 
 
-class Program:
-    """A SymPy expression evaluated with NumPy by a tree walk (no generated code)."""
+def _numpy(source: str, params: tuple[str, ...]) -> tuple[Callable, Callable]:
+    """NumPy ``f`` and ``f'`` generated from a definition (the one mechanism of codegen)."""
+    from actlab import codegen
 
-    def __init__(self, expr: Any, params: tuple[str, ...]):
-        sp = _sympy()
-        self.sp = sp
-        self.params = params
-        self.replacements, reduced = sp.cse([expr], symbols=sp.numbered_symbols("_c"))
-        self.expr = reduced[0]
-        f = _FUNCS
-        self.unary: dict[Any, Callable] = {
-            sp.exp: np.exp, sp.log: np.log, f["log1p"]: np.log1p, sp.Abs: np.abs,
-            sp.sin: np.sin, sp.cos: np.cos, sp.tanh: np.tanh, f["sigmoid"]: _sigmoid,
-            f["softplus"]: _softplus, sp.erf: _erf, sp.sign: np.sign,
-        }
-
-    def __call__(self, x: np.ndarray, **params: float) -> np.ndarray:
-        env: dict[Any, Any] = {"x": x, **params}
-        with np.errstate(all="ignore"):
-            for sym, sub in self.replacements:
-                env[sym.name] = self._ev(sub, env)
-            out = self._ev(self.expr, env)
-        return np.broadcast_to(np.asarray(out, dtype=x.dtype), x.shape).copy()
-
-    def _ev(self, e: Any, env: dict) -> Any:
-        sp = self.sp
-        if e.is_Symbol:
-            return env[e.name]
-        if e.is_Number or isinstance(e, sp.NumberSymbol):
-            return float(e)
-        fn = e.func
-        args = e.args
-        if fn is sp.Add:
-            out = self._ev(args[0], env)
-            for a in args[1:]:
-                out = out + self._ev(a, env)
-            return out
-        if fn is sp.Mul:
-            out = self._ev(args[0], env)
-            for a in args[1:]:
-                out = out * self._ev(a, env)
-            return out
-        if fn is sp.Pow:
-            base = self._ev(args[0], env)
-            ex = args[1]
-            if ex == sp.S.Half:
-                return np.sqrt(base)
-            if ex == -1:
-                return 1.0 / base
-            if ex == 2:
-                return base * base
-            if ex == sp.Rational(-1, 2):
-                return 1.0 / np.sqrt(base)
-            return np.power(base, self._ev(ex, env))
-        if fn in self.unary:
-            return self.unary[fn](self._ev(args[0], env))
-        if fn is sp.Max or fn is sp.Min:
-            red = np.maximum if fn is sp.Max else np.minimum
-            out = self._ev(args[0], env)
-            for a in args[1:]:
-                out = red(out, self._ev(a, env))
-            return out
-        if fn is sp.Heaviside:  # the kink convention: 0 at 0
-            return np.where(self._ev(args[0], env) > 0, 1.0, 0.0)
-        if fn is sp.Piecewise:
-            out = None
-            for value, condition in reversed(args):
-                v = self._ev(value, env)
-                out = v if out is None else np.where(self._ev(condition, env), v, out)
-            return out
-        if isinstance(e, sp.core.relational.Relational):
-            lhs, rhs = self._ev(e.lhs, env), self._ev(e.rhs, env)
-            return {">": np.greater, ">=": np.greater_equal, "<": np.less,
-                    "<=": np.less_equal, "==": np.equal, "!=": np.not_equal}[e.rel_op](lhs, rhs)
-        if e is sp.true:
-            return True
-        if e is sp.false:
-            return False
-        raise ActlabError(f"formula: cannot evaluate {fn}")  # pragma: no cover
+    return codegen.numpy_functions(codegen.parse(source, params))
 
 
 # --------------------------------------------------------------------------- definitions
@@ -426,9 +354,10 @@ class Formula:
     defaults: tuple[tuple[str, float], ...]
     f: Any
     df: Any
-    program: Program
-    dprogram: Program
-    switches: tuple[Program, ...]
+    source: str  # the definition (actlab.codegen) that NumPy and kernel code come from
+    program: Callable[..., np.ndarray]
+    dprogram: Callable[..., np.ndarray]
+    switches: tuple[Callable[..., np.ndarray], ...]
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -469,7 +398,7 @@ class Formula:
         return tuple(sorted(set(round(k, 12) + 0.0 for k in found)))
 
 
-def _switches(expr: Any, params: tuple[str, ...]) -> tuple[Program, ...]:
+def _switches(expr: Any, params: tuple[str, ...]) -> tuple[Callable[..., np.ndarray], ...]:
     """Functions of x whose sign change marks a kink: max/min/abs arguments, conditions."""
     sp = _sympy()
     out = []
@@ -481,7 +410,7 @@ def _switches(expr: Any, params: tuple[str, ...]) -> tuple[Program, ...]:
         elif isinstance(node, sp.core.relational.Relational):
             out.append(node.lhs - node.rhs)
     x = sp.Symbol("x", real=True)
-    return tuple(Program(s, params) for s in out if s.has(x))
+    return tuple(_numpy(f"f = {_text(s)}\ndf = 0\n", params)[0] for s in out if s.has(x))
 
 
 def parse_definition(text: str) -> tuple[str, str, dict[str, float]]:
@@ -521,9 +450,9 @@ def compile_formula(name: str, text: str, defaults: Mapping[str, Any]) -> Formul
     clean: dict[str, float] = {}
     for p, v in defaults.items():
         if not isinstance(p, str) or not _NAME.fullmatch(p) or p in FUNCTIONS \
-                or p in CONSTANTS or p == "x":
+                or p in CONSTANTS or p in ("x", "f", "df"):
             raise _err(f"bad parameter name {p!r}: lower-case letters, digits and _, not x, "
-                       "pi, e or a function name")
+                       "f, df, pi, e or a function name")
         if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating) \
                 or not math.isfinite(float(v)):
             raise _err(f"parameter {p} must have a finite number as default, got {v!r}")
@@ -536,14 +465,16 @@ def compile_formula(name: str, text: str, defaults: Mapping[str, Any]) -> Formul
     unused = [p for p in params if p not in used]
     if unused:
         raise _err(f"parameter {unused[0]!r} is declared but not used in {text.strip()!r}")
-    df = derivative(f)
-    formula = Formula(
-        name=name, text=_precheck(text), defaults=tuple(clean.items()), f=f, df=df,
-        program=Program(f, params), dprogram=Program(df, params),
-        switches=_switches(f, params) + _switches(df, params),
-    )
     if not f.has(x):
         raise _err(f"{text.strip()!r} does not depend on x")
+    df = derivative(f)
+    source = to_definition(f, df)
+    fn, dfn = _numpy(source, params)
+    formula = Formula(
+        name=name, text=_precheck(text), defaults=tuple(clean.items()), f=f, df=df,
+        source=source, program=fn, dprogram=dfn,
+        switches=_switches(f, params) + _switches(df, params),
+    )
     problem = check_values(formula, clean)
     if problem:
         raise _err(f"{name}: {problem}")
@@ -613,3 +544,104 @@ def _warn_about(formula: Formula, params: Mapping[str, float]) -> None:
 def latex(expr: Any) -> str:
     """LaTeX of a formula expression."""
     return _sympy().latex(expr)
+
+
+# --------------------------------------------------------------------------- to definitions
+def to_definition(f: Any, df: Any) -> str:
+    """``f`` and ``f'`` as a definition of :mod:`actlab.codegen` (shared terms named once).
+
+    The kink convention is spelled out here: ``Heaviside(u)`` becomes
+    ``where(u > 0, 1, 0)``, ``sign(u)`` ``where(u > 0, 1, where(u < 0, -1, 0))``.
+    """
+    sp = _sympy()
+    replacements, (fr, dfr) = sp.cse([f, df], symbols=sp.numbered_symbols("_c"))
+    conditions: dict[Any, Any] = {}  # shared conditions go back inline (no boolean names)
+    kept = []
+    for sym, value in replacements:
+        value = value.xreplace(conditions)
+        if isinstance(value, sp.core.relational.Relational | sp.And | sp.Or | sp.Not):
+            conditions[sym] = value
+        else:
+            kept.append((sym, value))
+    fr, dfr = fr.xreplace(conditions), dfr.xreplace(conditions)
+    lines = [f"{sym.name} = {_text(value)}" for sym, value in kept]
+    lines += [f"f = {_text(fr)}", f"df = {_text(dfr)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _text(e: Any) -> str:  # noqa: C901 - one case per SymPy node kind
+    sp = _sympy()
+    if e.is_Symbol:
+        return e.name
+    if e.is_Number or isinstance(e, sp.NumberSymbol):
+        v = float(e)
+        if not math.isfinite(v):
+            raise _err(f"the formula simplifies to a non-finite constant ({e})")
+        return repr(v)
+    if isinstance(e, sp.Add):
+        return "(" + " + ".join(_text(a) for a in e.args) + ")"
+    if isinstance(e, sp.Mul):
+        return "(" + " * ".join(_text(a) for a in e.args) + ")"
+    if isinstance(e, sp.Pow):
+        base, ex = e.args
+        b = _text(base)
+        if ex == sp.S.Half:
+            return f"sqrt({b})"
+        if ex == -sp.S.Half:
+            return f"(1 / sqrt({b}))"
+        if ex.is_Integer and int(ex) < 0:
+            return f"(1 / ({b} ** {-int(ex)}))" if ex != -1 else f"(1 / {b})"
+        if ex.is_Integer:
+            return f"({b} ** {int(ex)})"
+        return f"({b} ** {_text(ex)})"
+    names = {sp.exp: "exp", sp.log: "log", sp.Abs: "abs", sp.sin: "sin", sp.cos: "cos",
+             sp.tanh: "tanh", sp.erf: "erf", _FUNCS["sigmoid"]: "sigmoid",
+             _FUNCS["softplus"]: "softplus", _FUNCS["log1p"]: "log1p"}
+    if e.func in names:
+        return f"{names[e.func]}({_text(e.args[0])})"
+    if isinstance(e, sp.Max | sp.Min):
+        fn = "max" if isinstance(e, sp.Max) else "min"
+        out = _text(e.args[-1])
+        for a in reversed(e.args[:-1]):
+            out = f"{fn}({_text(a)}, {out})"
+        return out
+    if isinstance(e, sp.Heaviside):
+        return f"where({_text(e.args[0])} > 0, 1, 0)"
+    if isinstance(e, sp.sign):
+        u = _text(e.args[0])
+        return f"where({u} > 0, 1, where({u} < 0, -1, 0))"
+    if isinstance(e, sp.Piecewise):
+        value, cond = e.args[-1]
+        if cond is not sp.true:
+            raise _err("a where/if-else without an else branch cannot be compiled")
+        out = _text(value)
+        for value, cond in reversed(e.args[:-1]):
+            out = _choose(cond, _text(value), out)
+        return out
+    raise _err(f"cannot compile {e.func.__name__}")
+
+
+def _choose(cond: Any, a: str, b: str) -> str:
+    """``where`` chains for a SymPy condition (one comparison, or and/or/not of them)."""
+    sp = _sympy()
+    if cond is sp.true:
+        return a
+    if cond is sp.false:
+        return b
+    if isinstance(cond, sp.And):
+        first, *rest = cond.args
+        return _choose(first, _choose(sp.And(*rest), a, b), b)
+    if isinstance(cond, sp.Or):
+        first, *rest = cond.args
+        return _choose(first, a, _choose(sp.Or(*rest), a, b))
+    if isinstance(cond, sp.Not):
+        return _choose(cond.args[0], b, a)
+    if isinstance(cond, sp.core.relational.Relational):
+        lhs, rhs, op = _text(cond.lhs), _text(cond.rhs), cond.rel_op
+        if op in (">", ">=", "<", "<="):
+            return f"where({lhs} {op} {rhs}, {a}, {b})"
+        if op == "==":
+            return f"where({lhs} >= {rhs}, where({lhs} <= {rhs}, {a}, {b}), {b})"
+        if op == "!=":
+            return f"where({lhs} >= {rhs}, where({lhs} <= {rhs}, {b}, {a}), {a})"
+    raise _err(f"cannot compile the condition {cond}")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
-from actlab.errors import ActlabError
+from actlab.errors import ActlabError, ActlabNote
 
 #: Sub-command modules, in the order ``actlab --help`` lists them.
 COMMAND_MODULES = ("plot", "table", "train", "compare", "sweep", "reproduce", "serve")
@@ -45,6 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ActlabNote)
+        warnings.showwarning = _show_note(warnings.showwarning)
+        return _run(args)
+
+
+def _show_note(fallback):
+    """Print each :class:`ActlabNote` once, as one ``note:`` line; others as usual."""
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, ActlabNote):
+            return fallback(message, category, filename, lineno, file, line)
+        if str(message) not in seen:
+            seen.add(str(message))
+            sys.stderr.write(f"note: {message}\n")
+
+    return show
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "formula", None):
             from actlab.cli.plot import define_formulas

@@ -21,6 +21,7 @@ both are checked against runs made with the playground's own code.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from actlab import activations
-from actlab.errors import ActlabError
+from actlab.errors import ActlabError, ActlabNote, KernelUnavailable
 from actlab.playground.config import PlaygroundConfig
 from actlab.playground.datasets import Data, features, generate
 from actlab.playground.rng import SeedRandom
@@ -406,7 +407,13 @@ class Trainer:
         self.lr = np.array([c.learning_rate for c in configs], dtype=np.float64)
         self.reg_rate = np.array([c.regularization_rate for c in configs], dtype=np.float64)
         self.reg_kind = np.array([_REG_CODES[c.regularization] for c in configs], dtype=np.int8)
+        self._backend_requested = backend
         self._kernel = _select_kernel(backend, first)
+        self._waiting = None  # a kernel still compiling in the background (backend "auto")
+        if backend == "auto" and self._kernel is not None and not self._kernel.ready() \
+                and not self._kernel.cached():
+            self._waiting, self._kernel = self._kernel, None  # cold: start on NumPy
+            self._waiting.warm()
         # loss history [2 (train, test), K, capacity], grown by doubling; NaN after divergence
         self._loss = np.empty((2, len(configs), 64))
         self._epoch = -1
@@ -437,6 +444,12 @@ class Trainer:
 
     @property
     def backend(self) -> str:
+        """``"numba"`` or ``"numpy"``: what the next step trains with. With ``"auto"`` a
+        trainer uses the kernel, loading it from the disk cache; only when its code was
+        never compiled on this machine (a cold cache) does it start on NumPy while the kernel
+        compiles in the background, and switch to it once ready — the first epoch never
+        waits for the compiler. Both agree with the playground (the kernel bit for bit,
+        NumPy to ~1e-14); ``"numba"`` always waits for the kernel."""
         return "numpy" if self._kernel is None else "numba"
 
     @property
@@ -460,10 +473,18 @@ class Trainer:
             raise ActlabError(f"epochs must be >= 0, got {epochs}")
         if epochs == 0:
             return
+        if self._waiting is not None and self._waiting.ready():
+            self._kernel, self._waiting = self._waiting, None  # compiled: switch to it
+        elif self._waiting is not None and (problem := self._waiting.failed()):
+            warnings.warn(f"{problem}; training with NumPy", ActlabNote, stacklevel=2)
+            self._waiting = None
         with np.errstate(all="ignore"):
             if self._kernel is not None:
-                train, test = self._kernel(self, epochs)
-            else:
+                try:
+                    train, test = self._kernel(self, epochs)
+                except KernelUnavailable as exc:  # the state is untouched: use NumPy
+                    self._kernel_failed(exc)
+            if self._kernel is None:
                 train, test = train_epochs_numpy(
                     self.net, self.state, self.train_x, self.train_y, self.test_x,
                     self.test_y, self.lr, self.reg_rate, self.reg_kind, self.batch_size, epochs,
@@ -481,10 +502,19 @@ class Trainer:
         """Current train and test loss ``[2, K]`` (the kernel's forward pass if it has one:
         the playground's summation order, and no ``[K, points, width]`` temporaries)."""
         if self._kernel is not None:
-            return np.stack(self._kernel.losses(self))
+            try:
+                return np.stack(self._kernel.losses(self))
+            except KernelUnavailable as exc:
+                self._kernel_failed(exc)
         w, b = self.state.weights, self.state.biases
         return np.stack([self.net.loss(self.train_x, self.train_y, w, b),
                          self.net.loss(self.test_x, self.test_y, w, b)])
+
+    def _kernel_failed(self, exc: Exception) -> None:
+        if self._backend_requested == "numba":
+            raise ActlabError(f"backend 'numba' is unavailable here: {exc}") from None
+        warnings.warn(f"{exc}; training with NumPy", ActlabNote, stacklevel=3)
+        self._kernel = None
 
     def _record(self, losses: np.ndarray) -> None:
         """Append ``losses [2, K, epochs]``; mark divergence, NaN everything after it."""
@@ -614,13 +644,15 @@ def _select_kernel(backend: str, config: PlaygroundConfig):
         return None
     try:
         from actlab.playground import kernel
-    except ImportError:
+    except Exception as exc:  # no numba, or numba failing at import: NumPy it is
         if backend == "numba":
-            raise ActlabError("backend 'numba' needs numba: pip install numba") from None
+            raise ActlabError(f"backend 'numba' is unavailable: {exc}") from None
+        warnings.warn(f"the Numba kernel is unavailable ({type(exc).__name__}: {exc}); "
+                      "training with NumPy", ActlabNote, stacklevel=3)
         return None
     fn = kernel.for_config(config)
     if fn is None and backend == "numba":
-        raise ActlabError(f"the numba kernel does not support activation {config.activation!r}")
+        raise ActlabError("backend 'numba' is unavailable here (NUMBA_DISABLE_JIT is set)")
     return fn
 
 

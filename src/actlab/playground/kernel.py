@@ -42,7 +42,8 @@ kernel every quantity is a row of ``width`` lanes, the network index last and co
   longer rows gain nothing;
 * the activation is chosen *outside* the lane loops (one ``if`` chain per layer and
   point, perfectly predicted), so each activation is its own straight-line vector loop;
-* chunks are independent: ``prange`` spreads them over the cores. Each chunk runs all
+* chunks are independent: a thread pool spreads them over the cores (the compiled
+  chunk function releases the GIL). Each chunk runs all
   requested epochs without leaving compiled code; its working set (parameters,
   accumulators, node values: about 80 KiB for ``[4, 2]``, 1 MiB for six layers of 8)
   stays in L1/L2 while the data stream through.
@@ -59,32 +60,61 @@ of a ``[4, 2]`` classifier (750 output ``tanh`` per network-epoch). :func:`_v8_e
 :func:`_v8_expm1` and :func:`_v8_tanh` port V8's fdlibm routines branch-free (every case
 computed, the right one selected), so lane loops calling them vectorise; they return
 V8's bits (tested against ``node``), i.e. the playground's ``Math.tanh``/``Math.exp``.
+``log``, ``log1p``, ``erf`` and ``erfc`` (softplus, mish, logsigmoid, gelu and formulas) are
+branch-free ports too (:func:`_log`, :func:`_log1p`, :func:`_erf`, :func:`_erfc`).
 
-Compilation
------------
-One kernel serves every activation (the activation is a run-time code), compiled once per
-machine (~15 s) and cached on disk (``cache=True``; later processes load it in well under
-a second). Small helpers are inlined by LLVM (``forceinline=True``) rather than by Numba's
-IR inliner, which deep-copies the callee's IR per call site and made compilation take
-minutes. Layout conversion (``[K, out, in]`` ↔ ``[chunk, link, lane]``) happens once per
-call, not per epoch, and the packed training data is cached per trainer.
+Generated per activation
+------------------------
+Every activation is defined once, in the registry (:mod:`actlab.activations`), as ``f`` and
+``f'`` in the small expression language of :mod:`actlab.codegen`; formula activations are
+definitions too. :func:`kernel_module` translates the hidden and the output activation's
+definitions into scalar Numba code (``exp`` → :func:`_v8_exp`, ``max`` → NumPy's NaN
+semantics, …), drops it into the loop template :mod:`actlab.playground.kernel_loop` and
+imports the result: one module per activation pair, named by the hash of its source, written
+to a cache directory (:func:`cache_dirs`) where Numba caches its machine code beside it. A
+network's numbers are therefore the registry's formulas operation for operation, and the
+kernel compiles only what a run needs.
+
+Compilation, and a JIT that cannot break a run
+----------------------------------------------
+A module compiles in a few seconds and is cached on disk (``cache=True``; later processes
+load it in well under a second). Small helpers are inlined by LLVM (``forceinline=True``)
+rather than by Numba's IR inliner, which deep-copies the callee's IR per call site.
+Failures fall back, each reported once as an :class:`~actlab.errors.ActlabNote` (one
+``note:`` line from the CLI): a damaged generated file is rewritten; a truncated or garbage
+Numba cache file makes loading fail, so the cache index is flushed and the kernel rebuilt;
+no writable cache location means compiling in memory; ``NUMBA_DISABLE_JIT=1`` or a failed
+compile means the engine trains with NumPy. Layout conversion (``[K, out, in]`` ↔
+``[chunk, link, lane]``) happens once per call, not per epoch, and the packed training data
+is cached per trainer.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import importlib.util
 import math
+import os
 import struct
+import sys
+import tempfile
 import threading
+import warnings
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
 
 import numba
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic
 
-from actlab import activations
+from actlab import activations, codegen
+from actlab.errors import ActlabNote, KernelUnavailable
 from actlab.playground.config import PlaygroundConfig
 
 #: Most networks per chunk (the length of every lane loop).
@@ -92,53 +122,81 @@ LANES = 128
 
 KernelFn = Callable[..., tuple[np.ndarray, np.ndarray]]
 
-# activation codes ------------------------------------------------------------------
-LINEAR, RELU, TANH, SIGMOID, LEAKY_RELU, ELU, SELU, CELU, SOFTPLUS, SILU, MISH = range(11)
-SOFTSIGN, HARDTANH, HARDSIGMOID, HARDSWISH, LOGSIGMOID, TANHSHRINK, GELU_TANH = range(11, 18)
-
-_BIG = 800.0
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+# ---------------------------------------------------------------------------- robust JIT
+def _note(message: str) -> None:
+    """One ``note:`` line for the CLI (an :class:`~actlab.errors.ActlabNote` warning)."""
+    warnings.warn(message, ActlabNote, stacklevel=3)
 
 
-def activation_code(act: activations.Activation) -> tuple[int, float, float] | None:
-    """``(code, p0, p1)`` of a registry activation for the kernel, or None if unsupported."""
-    p = act.params
-    simple = {
-        "linear": LINEAR, "relu": RELU, "tanh": TANH, "sigmoid": SIGMOID, "selu": SELU,
-        "silu": SILU, "mish": MISH, "softsign": SOFTSIGN,
-        "hardsigmoid": HARDSIGMOID, "hardswish": HARDSWISH, "logsigmoid": LOGSIGMOID,
-        "tanhshrink": TANHSHRINK,
-    }
-    if act.name in simple:
-        return simple[act.name], 0.0, 0.0
-    if act.name == "leaky_relu":
-        return LEAKY_RELU, float(p["negative_slope"]), 0.0
-    if act.name == "prelu":  # a fixed slope: the same function as leaky_relu
-        return LEAKY_RELU, float(p["weight"]), 0.0
-    if act.name == "elu":
-        return ELU, float(p["alpha"]), 0.0
-    if act.name == "celu":
-        return CELU, float(p["alpha"]), 0.0
-    if act.name == "softplus":
-        return SOFTPLUS, float(p["beta"]), float(p["threshold"])
-    if act.name == "relu6":
-        return HARDTANH, 0.0, 6.0
-    if act.name == "hardtanh":
-        return HARDTANH, float(p["min_val"]), float(p["max_val"])
-    if act.name == "gelu" and p.get("approximate") == "tanh":
-        return GELU_TANH, 0.0, 0.0
-    return None
+def _cached_njit(**options):
+    """``njit(cache=True)``, or in-memory ``njit`` where Numba has no usable cache location.
+
+    Numba raises at decoration when it cannot write a cache next to the source or in a
+    user-wide directory (a read-only install, a container without a writable home), or when
+    the source is not a file: the function is then compiled in memory, every run.
+    """
+
+    def wrap(fn):
+        try:
+            return njit(cache=True, **options)(fn)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return njit(**options)(fn)
+
+    return wrap
 
 
-#: The registry activations the kernel implements (the others fall back to NumPy).
-SUPPORTED = (
-    "linear", "relu", "tanh", "sigmoid", "leaky_relu", "prelu", "elu", "selu", "celu",
-    "softplus", "silu", "mish", "softsign", "relu6", "hardtanh", "hardsigmoid", "hardswish",
-    "logsigmoid", "tanhshrink", "gelu(approximate='tanh')",
-)
+_HEALTHY: set[str] = set()  # modules whose kernels compiled or loaded fine in this process
+_CACHED = ("_train_chunk", "_evaluate")
 
+
+def _guarded(module, name: str, *args):
+    """``module.name(*args)``, surviving a broken on-disk cache: flush it and rebuild, else
+    compile in memory; if even that fails, :class:`KernelUnavailable` (NumPy takes over).
+
+    Numba raises while loading a truncated or garbage cache file (an unpickling error) and
+    while saving into an unwritable location; either is reported once as a note.
+    """
+    fn = getattr(module, name)
+    if module.__name__ in _HEALTHY:
+        return fn(*args)
+    try:
+        out = fn(*args)
+    except Exception as first:  # noqa: BLE001 - any failure moves down the chain
+        problem = _describe(first)
+        for repair, outcome in ((_flush_caches, "rebuilt it"),
+                                (_drop_caches, "compiled in memory")):
+            try:
+                repair(module)
+                out = fn(*args)
+                done = outcome
+                break
+            except Exception as exc:  # noqa: BLE001
+                problem = _describe(exc)
+        else:
+            raise KernelUnavailable(f"the Numba kernel failed to compile ({problem})") from None
+        _note(f"the Numba kernel cache was unusable ({problem}); {done}")
+    _HEALTHY.add(module.__name__)
+    return out
+
+
+def _describe(exc: BaseException) -> str:
+    first_line = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first_line}"
+
+
+def _flush_caches(module) -> None:
+    """Empty the module's cache indexes: damaged entries are never read again, and the
+    next compile writes fresh ones."""
+    for name in _CACHED:
+        getattr(module, name)._cache.flush()
+
+
+def _drop_caches(module) -> None:
+    """No cache reads or writes for this module any more: compile in memory."""
+    from numba.core.caching import NullCache
+
+    for name in _CACHED:
+        getattr(module, name)._cache = NullCache()
 
 # ---------------------------------------------------------------------------- V8's exp, expm1, tanh
 # The playground runs in V8, whose Math.exp, Math.expm1 and Math.tanh are its ports of
@@ -281,10 +339,10 @@ def _v8_tanh(x):
     z = x if ax < _TWO_M28 else z
     return x + x if x != x else z
 
-
-# ---------------------------------------------------------------------------- activations
-# NumPy's float semantics, so that the formulas below are the registry's operation for
-# operation: ``np.maximum``/``np.minimum`` propagate NaN, ``np.clip`` is min(max(x, lo), hi).
+# ---------------------------------------------------------------------------- helpers
+# NumPy's float semantics, so that generated code computes the registry's definitions
+# operation for operation: ``np.maximum``/``np.minimum`` propagate NaN, ``np.clip`` is
+# min(max(x, lo), hi).
 @njit(forceinline=True, error_model="numpy")
 def _maximum(a, b):
     return a if (a >= b) | (a != a) else b
@@ -311,376 +369,112 @@ def _nan_to(g, x):
 def _sigmoid(x):
     return _v8_exp(_minimum(x, 0.0)) / (1.0 + _v8_exp(-abs(x)))
 
+# ---------------------------------------------------------------------------- log, log1p, erf
+# Branch-free (every case computed, the right one selected), so lane loops calling them
+# vectorise, unlike a C-library call per lane. ``_log`` is fdlibm's ``__ieee754_log`` with its
+# one general reconstruction (< 1 ulp); ``_log1p`` corrects ``log(1 + x)`` by the rounding
+# error of ``1 + x`` (Goldberg's trick, < 2 ulp); ``_erfc`` is the registry's Chebyshev
+# expansion (relative error < 5e-15) and ``_erf`` its Taylor series below 0.5.
+@intrinsic
+def _bits_of_f64(typingctx, x):
+    """The IEEE-754 bit pattern of the double ``x`` as an int64 (LLVM bitcast)."""
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(x), codegen
+
+
+_LG1, _LG2, _LG3, _LG4, _LG5, _LG6, _LG7 = (
+    6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
+    2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
+    1.479819860511658591e-01,
+)
+_SQRT2 = 1.4142135623730951
+_TINY_NORMAL = 2.2250738585072014e-308
+
+
+@njit(forceinline=True, error_model="numpy")
+def _log(x):
+    """Natural logarithm (fdlibm's algorithm, branch-free); NaN below 0, -inf at 0."""
+    sub = x < _TINY_NORMAL
+    xs = x * 18014398509481984.0 if sub else x  # 2**54: subnormals become normal
+    bits = _bits_of_f64(xs)
+    k = (bits >> 52) - 1023 - (54 if sub else 0)
+    m = _f64_from_bits((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)  # [1, 2)
+    big = m > _SQRT2
+    m = 0.5 * m if big else m
+    k = k + 1 if big else k
+    f = m - 1.0
+    s = f / (2.0 + f)
+    dk = float(k)
+    z = s * s
+    w = z * z
+    r = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7))) + w * (_LG2 + w * (_LG4 + w * _LG6))
+    hfsq = 0.5 * f * f
+    y = dk * _LN2_HI - ((hfsq - (s * (hfsq + r) + dk * _LN2_LO)) - f)
+    y = -math.inf if x == 0.0 else y
+    y = math.nan if x < 0.0 else y
+    y = x if x == math.inf else y
+    return x + x if x != x else y
+
+
+@njit(forceinline=True, error_model="numpy")
+def _log1p(x):
+    """log(1 + x) to full relative precision (also for tiny x); NaN below -1."""
+    u = 1.0 + x
+    y = _log(u) - ((u - 1.0) - x) / u
+    y = x if u == 1.0 else y
+    y = x if x == math.inf else y
+    return x + x if x != x else y
+
+
+def _erfc_coefficients() -> tuple[float, ...]:
+    from actlab.activations import _ERFC_POLY
+
+    return tuple(reversed(_ERFC_POLY))
+
+
+_ERFC_REVERSED = _erfc_coefficients()
+_ERF_SERIES = tuple((-1.0) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(14))
+_ERF_SERIES_REVERSED = _ERF_SERIES[::-1]
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+@njit(forceinline=True, error_model="numpy")
+def _erfc(a):
+    """erfc(a) for a >= 0 (the registry's expansion; inf → 0)."""
+    a = _minimum(a, 30.0)
+    t = 2.0 / (2.0 + a)
+    s = 2.0 * t - 1.0
+    q = 0.0
+    for c in _ERFC_REVERSED:  # Horner, unrolled by LLVM (a constant tuple)
+        q = q * s + c
+    ah = math.floor(a * 1048576.0 + 0.5) * (1.0 / 1048576.0)  # a*a = ah*ah + (a-ah)(a+ah)
+    return t * _v8_exp(-ah * ah) * _v8_exp((ah - a) * (a + ah) + q)
+
+
+@njit(forceinline=True, error_model="numpy")
+def _erf(x):
+    """erf(x): a Taylor series for |x| < 0.5, 1 - erfc(|x|) beyond (odd)."""
+    a = abs(x)
+    small = _minimum(a, 0.5)
+    s2 = small * small
+    total = 0.0
+    for c in _ERF_SERIES_REVERSED:
+        total = total * s2 + c
+    series = _TWO_OVER_SQRT_PI * small * total
+    y = series if a < 0.5 else 1.0 - _erfc(_maximum(a, 0.5))
+    y = -y if x < 0.0 else y
+    return x + x if x != x else y
+
+
 
 @njit(forceinline=True, error_model="numpy")
 def _softplus1(x):
-    return _maximum(x, 0.0) + math.log1p(_v8_exp(-abs(x)))
-
-
-# One function per activation: ``(f(x), f'(x))`` with the formulas of
-# :mod:`actlab.activations` (same operations in the same order; see each entry there).
-@njit(forceinline=True, error_model="numpy")
-def _linear(x, p0, p1):
-    return x, _nan_to(1.0, x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _relu(x, p0, p1):
-    return _maximum(x, 0.0), _nan_to(1.0 if x > 0.0 else 0.0, x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _tanh(x, p0, p1):
-    t = _v8_tanh(x)
-    return t, 1.0 - t * t
-
-
-@njit(forceinline=True, error_model="numpy")
-def _sigmoid_fg(x, p0, p1):
-    e = _v8_exp(-abs(x))
-    r = 1.0 / (1.0 + e)
-    return _sigmoid(x), e * r * r
-
-
-@njit(forceinline=True, error_model="numpy")
-def _leaky_relu(x, p0, p1):  # p0 = negative_slope (prelu's weight), in (0, 1)
-    return _maximum(x, x * p0), _nan_to(_maximum(1.0 if x > 0.0 else 0.0, p0), x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _elu(x, p0, p1):  # p0 = alpha
-    m = _minimum(x, 0.0)
-    f = _maximum(x, 0.0) + p0 * _v8_expm1(m)
-    return f, _nan_to(1.0 if x > 0.0 else p0 * _v8_exp(m), x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _selu(x, p0, p1):
-    m = _minimum(x, 0.0)
-    f = _SELU_SCALE * (_maximum(x, 0.0) + _SELU_ALPHA * _v8_expm1(m))
-    return f, _nan_to(_SELU_SCALE * (1.0 if x > 0.0 else _SELU_ALPHA * _v8_exp(m)), x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _celu(x, p0, p1):  # p0 = alpha
-    n = _clip(x, -_BIG * p0, 0.0) / p0
-    f = _maximum(x, 0.0) + p0 * _v8_expm1(n)
-    return f, _nan_to(1.0 if x > 0.0 else _v8_exp(n), x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _softplus(x, p0, p1):  # p0 = beta, p1 = threshold
-    bx = p0 * _clip(x, -_BIG / p0, (p1 + 1.0) / p0)
-    f = x if bx > p1 else _softplus1(bx) / p0
-    return f, _nan_to(1.0 if bx > p1 else _sigmoid(bx), x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _silu(x, p0, p1):
-    f = _maximum(x, -_BIG) * _sigmoid(x)
-    xc = _clip(x, -_BIG, _BIG)
-    d = 1.0 / (1.0 + _v8_exp(-abs(xc)))  # (σ(x), σ(-x)) as the registry's _sigmoid_pair
-    s = _v8_exp(_minimum(xc, 0.0)) * d
-    sm = _v8_exp(-_maximum(xc, 0.0)) * d
-    return f, s * (1.0 + xc * sm)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _mish(x, p0, p1):
-    f = _maximum(x, -_BIG) * _v8_tanh(_softplus1(x))
-    xc = _clip(x, -_BIG, _BIG)
-    t = _v8_tanh(_softplus1(xc))
-    return f, t + xc * _sigmoid(xc) * (1.0 - t * t)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _softsign(x, p0, p1):
-    xc = _clip(x, -1e18, 1e18)
-    r = 1.0 / (1.0 + abs(x))
-    return xc / (1.0 + abs(xc)), r * r
-
-
-@njit(forceinline=True, error_model="numpy")
-def _hardtanh(x, p0, p1):  # p0 = min_val, p1 = max_val; relu6 is hardtanh(0, 6)
-    return _clip(x, p0, p1), _nan_to(1.0 if (x > p0) & (x < p1) else 0.0, x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _hardsigmoid(x, p0, p1):
-    g = (1.0 if (x > -3.0) & (x < 3.0) else 0.0) * (1.0 / 6.0)
-    return _clip(x + 3.0, 0.0, 6.0) / 6.0, _nan_to(g, x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _hardswish(x, p0, p1):
-    g = 0.0 if x <= -3.0 else (x / 3.0 + 0.5 if x < 3.0 else 1.0)
-    return _maximum(x, -3.0) * (_clip(x + 3.0, 0.0, 6.0) / 6.0), _nan_to(g, x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _logsigmoid(x, p0, p1):
-    return _minimum(x, 0.0) - math.log1p(_v8_exp(-abs(x))), _sigmoid(-x)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _tanhshrink(x, p0, p1):
-    t = _v8_tanh(x)
-    return x - t, t * t
-
-
-@njit(forceinline=True, error_model="numpy")
-def _gelu_tanh(x, p0, p1):
-    xc = _clip(x, -30.0, 30.0)
-    u = _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc)
-    t = _v8_tanh(u)
-    du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * xc * xc)
-    f = _maximum(x, -30.0) * _sigmoid(2.0 * u)
-    return f, _nan_to(0.5 * (1.0 + t) + 0.5 * xc * (1.0 - t * t) * du, x)
-
-
-# ---------------------------------------------------------------------------- lane loops
-# ``a``, ``g`` and ``d`` hold one row per node (inputs first) and one column per lane;
-# ``a`` holds a node's total input, then its output.
-@njit(cache=True, error_model="numpy")
-def _activate(code, p0, p1, a, g, r0, r1):
-    """Rows ``r0:r1`` of ``a`` from total input to ``f``, with ``g = f'``.
-
-    The ``code`` test is outside the lane loops: each activation is its own branch-free
-    loop, which LLVM vectorises (the scalar functions are force-inlined into it).
-    """
-    if code == RELU:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _relu(a[r, k], p0, p1)
-    elif code == TANH:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _tanh(a[r, k], p0, p1)
-    elif code == LINEAR:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _linear(a[r, k], p0, p1)
-    elif code == SIGMOID:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _sigmoid_fg(a[r, k], p0, p1)
-    elif code == LEAKY_RELU:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _leaky_relu(a[r, k], p0, p1)
-    elif code == ELU:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _elu(a[r, k], p0, p1)
-    elif code == SELU:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _selu(a[r, k], p0, p1)
-    elif code == CELU:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _celu(a[r, k], p0, p1)
-    elif code == SOFTPLUS:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _softplus(a[r, k], p0, p1)
-    elif code == SILU:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _silu(a[r, k], p0, p1)
-    elif code == MISH:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _mish(a[r, k], p0, p1)
-    elif code == SOFTSIGN:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _softsign(a[r, k], p0, p1)
-    elif code == HARDTANH:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _hardtanh(a[r, k], p0, p1)
-    elif code == HARDSIGMOID:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _hardsigmoid(a[r, k], p0, p1)
-    elif code == HARDSWISH:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _hardswish(a[r, k], p0, p1)
-    elif code == LOGSIGMOID:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _logsigmoid(a[r, k], p0, p1)
-    elif code == TANHSHRINK:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _tanhshrink(a[r, k], p0, p1)
-    elif code == GELU_TANH:
-        for r in range(r0, r1):
-            for k in range(a.shape[1]):
-                a[r, k], g[r, k] = _gelu_tanh(a[r, k], p0, p1)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _activate_output(code, a, g, r):
-    """The output node: tanh (classification) or linear (regression)."""
-    if code == TANH:
-        for k in range(a.shape[1]):
-            a[r, k], g[r, k] = _tanh(a[r, k], 0.0, 0.0)
-    else:
-        for k in range(a.shape[1]):
-            a[r, k], g[r, k] = _linear(a[r, k], 0.0, 0.0)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _forward(x, p, w, b, a, g, sizes, woff, noff, code, p0, p1, out_code):
-    """Every node's output (``a``) and ``f'`` (``g``) for point ``p`` of ``x``.
-
-    A node's total input is its bias plus ``w·a`` over its incoming links in order.
-    """
-    nl = a.shape[1]
-    n_layers = sizes.shape[0] - 1
-    n_feat = sizes[0]
-    for f in range(n_feat):
-        for k in range(nl):
-            a[f, k] = x[p, f, k]
-    for layer in range(n_layers):
-        n_in = sizes[layer]
-        src = noff[layer]
-        dst = noff[layer + 1]
-        for j in range(sizes[layer + 1]):
-            r = dst + j
-            for k in range(nl):
-                a[r, k] = b[r - n_feat, k]
-            wi = woff[layer] + j * n_in
-            for i in range(n_in):
-                for k in range(nl):
-                    a[r, k] += w[wi + i, k] * a[src + i, k]
-        if layer < n_layers - 1:
-            _activate(code, p0, p1, a, g, dst, dst + sizes[layer + 1])
-        else:
-            _activate_output(out_code, a, g, dst)
-
-
-@njit(forceinline=True, error_model="numpy")
-def _backward(label, w, a, g, d, aw, ab, sizes, woff, noff):
-    """Add one point's ``dE/dz`` and ``dE/dw`` to the accumulators (``nn.ts`` backProp).
-
-    ``d`` holds each node's output derivative, then its input derivative. Dead links are
-    accumulated too: their sums are never used (the update skips dead links) and are
-    zeroed when the state is written back, which is cheaper than masking every point.
-    """
-    nl = a.shape[1]
-    n_layers = sizes.shape[0] - 1
-    n_feat = sizes[0]
-    out = noff[n_layers]
-    for k in range(nl):
-        d[out, k] = a[out, k] - label[k]
-    for layer in range(n_layers - 1, -1, -1):
-        n_in = sizes[layer]
-        n_out = sizes[layer + 1]
-        src = noff[layer]
-        dst = noff[layer + 1]
-        for r in range(dst, dst + n_out):
-            for k in range(nl):
-                dz = d[r, k] * g[r, k]
-                d[r, k] = dz
-                ab[r - n_feat, k] += dz
-        for j in range(n_out):
-            wi = woff[layer] + j * n_in
-            for i in range(n_in):
-                for k in range(nl):
-                    aw[wi + i, k] += d[dst + j, k] * a[src + i, k]
-        if layer > 0:
-            for i in range(n_in):
-                r = src + i
-                for k in range(nl):
-                    d[r, k] = 0.0
-                for j in range(n_out):
-                    wi = woff[layer] + j * n_in + i
-                    for k in range(nl):
-                        d[r, k] += w[wi, k] * d[dst + j, k]
-
-
-@njit(forceinline=True, error_model="numpy")
-def _update(count, w, b, dead, aw, ab, lr, rr, kind):
-    """``updateWeights`` of ``nn.ts`` for every lane; ``count`` points were accumulated."""
-    nl = w.shape[1]
-    for n in range(b.shape[0]):
-        for k in range(nl):
-            b[n, k] = b[n, k] - lr[k] * ab[n, k] / count
-            ab[n, k] = 0.0
-    for n in range(w.shape[0]):
-        for k in range(nl):
-            wv = w[n, k]
-            kd = kind[k]
-            sgn = 1.0 if wv > 0.0 else (-1.0 if wv < 0.0 else wv)  # np.sign
-            reg_der = sgn if kd == 1 else (wv if kd == 2 else 0.0)
-            stepped = wv - (lr[k] / count) * aw[n, k]
-            new = stepped - rr[k] * reg_der
-            dk = dead[n, k]
-            killed = (kd == 1) & (stepped * new < 0.0) & (not dk)
-            new = 0.0 if killed else new
-            w[n, k] = wv if dk else new
-            dead[n, k] = dk | killed
-            aw[n, k] = 0.0
-
-
-@njit(cache=True, error_model="numpy")
-def _train_chunk(x, y, tx, ty, w, b, dead, aw, ab, lr, rr, kind, sizes, woff, noff,
-                 code, p0, p1, out_code, batch, pending, epochs, loss_train, loss_test):
-    """Train one chunk of networks (the last axis of every array) ``epochs`` epochs.
-
-    ``epochs = 0`` trains nothing and writes the current losses into row 0 of the loss
-    arrays (the same forward code, so the same numbers as after an epoch).
-    """
-    nl = w.shape[1]
-    n = x.shape[0]
-    n_nodes = noff[sizes.shape[0] - 1] + 1
-    out = n_nodes - 1
-    a = np.zeros((n_nodes, nl))
-    g = np.zeros((n_nodes, nl))
-    d = np.zeros((n_nodes, nl))
-    s = np.zeros(nl)
-    count = pending
-    for epoch in range(max(epochs, 1)):
-        # one pass over 2N + M points: train (forward, backward, updates), then the loss
-        # on the train points, then on the test points (one forward code path for all)
-        for q in range(0 if epochs > 0 else n, 2 * n + tx.shape[0]):
-            if q < 2 * n:
-                xs, ys, p = x, y, q % n
-            else:
-                xs, ys, p = tx, ty, q - 2 * n
-            _forward(xs, p, w, b, a, g, sizes, woff, noff, code, p0, p1, out_code)
-            if q < n:
-                _backward(y[p], w, a, g, d, aw, ab, sizes, woff, noff)
-                count += 1
-                if (p + 1) % batch == 0:
-                    _update(float(count), w, b, dead, aw, ab, lr, rr, kind)
-                    count = 0
-                continue
-            if q == n or q == 2 * n:
-                for k in range(nl):
-                    s[k] = 0.0
-            for k in range(nl):  # ½ (out − label)², summed in point order
-                e = a[out, k] - ys[p, k]
-                s[k] += 0.5 * (e * e)
-            if q == 2 * n - 1:
-                for k in range(nl):
-                    loss_train[epoch, k] = s[k] / n
-        for k in range(nl):
-            loss_test[epoch, k] = s[k] / tx.shape[0]
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _train_chunks(x, y, tx, ty, w, b, dead, aw, ab, lr, rr, kind, sizes, woff, noff,
-                  code, p0, p1, out_code, batch, pending, epochs, loss_train, loss_test):
-    """All chunks (axis 0 of every per-network array), spread over the cores."""
-    for c in prange(x.shape[0]):
-        _train_chunk(x[c], y[c], tx[c], ty[c], w[c], b[c], dead[c], aw[c], ab[c], lr[c], rr[c],
-                     kind[c], sizes, woff, noff, code, p0, p1, out_code, batch, pending, epochs,
-                     loss_train[c], loss_test[c])
+    return _maximum(x, 0.0) + _log1p(_v8_exp(-abs(x)))
 
 
 # ---------------------------------------------------------------------------- Python side
@@ -726,26 +520,37 @@ def forget_data(trainer) -> None:
     _data_cache.pop(trainer, None)
 
 
-_LAUNCH_LOCK = threading.Lock()
+#: Argument positions of ``_train_chunk`` that are per chunk (axis 0 of the packed arrays).
+_PER_CHUNK = (*range(12), 19, 20)
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 
 
-def _launch(args: tuple) -> None:
-    """Run the parallel kernel.
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=numba.get_num_threads(),
+                                       thread_name_prefix="actlab-kernel")
+        return _POOL
 
-    Numba's fallback threading layer, ``workqueue`` (used where neither OpenMP nor TBB is
-    available), aborts the whole process when two Python threads launch parallel code at
-    once (say, a web server's workers), so launches are serialised under it. OpenMP and
-    TBB are thread-safe: concurrent trainers then run concurrently.
+
+def _launch(module, args: tuple) -> None:
+    """Run the module's kernel on every chunk, chunks spread over threads.
+
+    ``_train_chunk`` releases the GIL (``nogil=True``), so Python threads run chunks in
+    parallel; Numba's own ``parallel=True`` would add a parfor compilation (~40 % of the
+    compile time) for nothing. The first call of a module goes through :func:`_guarded`
+    (cache repair and fallbacks).
     """
-    try:
-        safe = numba.threading_layer() != "workqueue"
-    except ValueError:  # not initialised yet: the first launch chooses the layer
-        safe = False
-    if safe:
-        _train_chunks(*args)
-    else:
-        with _LAUNCH_LOCK:
-            _train_chunks(*args)
+    chunks = args[0].shape[0]
+
+    def chunk_args(c: int) -> tuple:
+        return tuple(a[c] if i in _PER_CHUNK else a for i, a in enumerate(args))
+
+    _guarded(module, "_train_chunk", *chunk_args(0))
+    if chunks > 1:
+        list(_pool().map(lambda c: module._train_chunk(*chunk_args(c)), range(1, chunks)))
 
 
 def _pending_after(pending: int, n: int, batch: int, epochs: int) -> int:
@@ -760,17 +565,15 @@ def _pending_after(pending: int, n: int, batch: int, epochs: int) -> int:
     return pending + n * epochs
 
 
-def train_epochs(trainer, epochs: int, code: int, p0: float, p1: float,
-                 out_code: int) -> tuple[np.ndarray, np.ndarray]:
+def train_epochs(trainer, epochs: int, module, pr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Train ``trainer``'s K networks ``epochs`` epochs in place (the engine's contract)."""
     if epochs == 0:
         k = trainer.train_x.shape[0]
         return np.empty((k, 0)), np.empty((k, 0))
-    return _run(trainer, epochs, code, p0, p1, out_code)
+    return _run(trainer, epochs, module, pr)
 
 
-def _run(trainer, epochs: int, code: int, p0: float, p1: float,
-         out_code: int) -> tuple[np.ndarray, np.ndarray]:
+def _run(trainer, epochs: int, module, pr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pack, run the kernel (``epochs = 0``: losses only, in column 0), unpack."""
     state = trainer.state
     k = trainer.train_x.shape[0]
@@ -796,9 +599,9 @@ def _run(trainer, epochs: int, code: int, p0: float, p1: float,
     chunks = x.shape[0]
     loss_train = np.empty((chunks, max(epochs, 1), width))
     loss_test = np.empty((chunks, max(epochs, 1), width))
-    args = (x, y, tx, ty, w, b, dead, aw, ab, lr, rr, kind, sizes, woff, noff, code,
-            p0, p1, out_code, trainer.batch_size, state.pending, epochs, loss_train, loss_test)
-    _launch(args)
+    args = (x, y, tx, ty, w, b, dead, aw, ab, lr, rr, kind, sizes, woff, noff, pr,
+            int(trainer.batch_size), int(state.pending), int(epochs), loss_train, loss_test)
+    _launch(module, args)
     state.pending = _pending_after(state.pending, trainer.train_x.shape[1],
                                    trainer.batch_size, epochs)
 
@@ -830,45 +633,225 @@ def losses(trainer) -> tuple[np.ndarray, np.ndarray]:
     """
     fn = for_config(trainer.configs[0])
     if fn is None:
-        raise ValueError(f"the kernel does not implement {trainer.configs[0].activation!r}")
+        raise ValueError("the kernel is unavailable here")
     return fn.losses(trainer)
 
 
 def for_config(config: PlaygroundConfig) -> KernelFn | None:
-    """The fused training function for ``config``'s networks, or None if unsupported.
+    """The fused training function for ``config``'s networks, or None if the kernel is
+    unavailable (``NUMBA_DISABLE_JIT``; the engine then trains with NumPy).
 
     The returned ``fn(trainer, epochs)`` trains the trainer's K networks in place and
-    returns ``(train_loss, test_loss)``, each ``[K, epochs]``.
+    returns ``(train_loss, test_loss)``, each ``[K, epochs]``. The kernel module for the
+    activation is generated (and compiled, or loaded from the disk cache) here.
     """
-    found = activation_code(activations.get(config.activation, **config.activation_params))
-    if found is None:
+    if numba.config.DISABLE_JIT:
+        _note("NUMBA_DISABLE_JIT is set: training with NumPy")
         return None
-    code, p0, p1 = found
-    out_code = TANH if config.output_activation == "tanh" else LINEAR
+    hidden = activations.get(config.activation, **config.activation_params)
+    module, pr = module_for(hidden, config.output_activation)
 
     def fn(trainer, epochs: int) -> tuple[np.ndarray, np.ndarray]:
-        return train_epochs(trainer, epochs, code, p0, p1, out_code)
+        return train_epochs(trainer, epochs, module, pr)
 
     def current_losses(trainer) -> tuple[np.ndarray, np.ndarray]:
-        train, test = _run(trainer, 0, code, p0, p1, out_code)
+        train, test = _run(trainer, 0, module, pr)
         return train[:, 0], test[:, 0]
 
     fn.losses = current_losses
+    fn.module = module
+    fn.ready = lambda: module.__name__ in _HEALTHY
+    fn.cached = lambda: _on_disk(module)
+    fn.warm = lambda: warm_in_background(module)
+    fn.failed = lambda: _FAILED.get(module.__name__)
     return fn
 
 
+_WARMING: dict[str, threading.Thread] = {}
+
+
+def _on_disk(module) -> bool:
+    """Whether Numba has a cache index for the module's kernel (loading it takes seconds,
+    compiling it a minute)."""
+    try:
+        return Path(module._train_chunk._cache._cache_file._index_path).is_file()
+    except AttributeError:  # NullCache or an in-memory module: nothing on disk
+        return False
+
+
+def _dummy_args(module) -> tuple:
+    """A one-point, one-network problem with the argument types of every real call."""
+    f64 = np.float64
+    z3, z2, z1 = np.zeros((2, 2, 1), f64), np.zeros((2, 1), f64), np.zeros(1, f64)
+    return (z3, z2, z3.copy(), z2.copy(), np.zeros((2, 1), f64), np.zeros((1, 1), f64),
+            np.zeros((2, 1), np.bool_), np.zeros((2, 1), f64), np.zeros((1, 1), f64),
+            z1, z1.copy(), np.zeros(1, np.int8), np.array([2, 1], np.int64),
+            np.array([0], np.int64), np.array([0, 2], np.int64), np.zeros(2, f64), 1, 0, 1,
+            np.zeros((1, 1), f64), np.zeros((1, 1), f64))
+
+
+def warm_in_background(module) -> threading.Thread:
+    """Compile (or load from the disk cache) ``module``'s kernel in a background thread, so
+    a run can start with NumPy at once and switch when it is ready; the process waits for
+    it at exit so the compiled code reaches the disk cache."""
+    with _MODULES_LOCK:
+        thread = _WARMING.get(module.__name__)
+        if thread is None:
+            def work() -> None:
+                try:
+                    _guarded(module, "_train_chunk", *_dummy_args(module))
+                except KernelUnavailable as exc:
+                    _FAILED[module.__name__] = str(exc)
+
+            thread = threading.Thread(target=work, name=f"warm-{module.__name__}", daemon=True)
+            _WARMING[module.__name__] = thread
+            thread.start()
+        return thread
+
+
+_FAILED: dict[str, str] = {}
+
+
+@atexit.register
+def _finish_warming() -> None:
+    for thread in list(_WARMING.values()):
+        thread.join()
+
+
+# ---------------------------------------------------------------------------- generated modules
+_TEMPLATE = Path(__file__).with_name("kernel_loop.py")
+_BEGIN, _END = "# --- generated: begin\n", "# --- generated: end\n"
+_MODULES: dict[str, ModuleType] = {}
+_MODULES_LOCK = threading.RLock()
+
+#: Output activations, by their code ``pr[1]``.
+OUTPUTS = ("linear", "tanh")
+
+
+def _builtin_definitions() -> list[tuple[str, str, codegen.Definition]]:
+    """Every built-in definition ``(name, choice, definition)``, in registry order."""
+    out = []
+    for name in activations.names():
+        s = activations.spec(name)
+        if s.formula is None:
+            keys = [""] if isinstance(s.source, str) else list(s.source)
+            for key in keys:
+                choice = {p.name: key for p in s.params if p.choices}
+                out.append((name, key, s.kernel_definition(choice)))
+    return out
+
+
+def module_for(act: activations.Activation,
+               output: str = "tanh") -> tuple[ModuleType, np.ndarray]:
+    """The kernel module that trains ``act`` and its ``pr`` vector: ``[code, output code,
+    parameters…]``. Built-ins share one module (one compile serves them all); a formula has
+    its own, named by the hash of its generated code."""
+    d = act.spec.kernel_definition(act.params)
+    if act.spec.formula is not None:
+        defs, code = [d], 0
+    else:
+        builtins = _builtin_definitions()
+        defs = [b[2] for b in builtins]
+        code = next(i for i, b in enumerate(builtins) if b[2] is d)
+    params = [float(act.params[p]) for p in d.params]
+    pr = np.array([float(code), float(OUTPUTS.index(output)), *params], dtype=np.float64)
+    return kernel_module(defs), pr
+
+
+def _dispatch(fname: str, codes: list[str], index: int) -> str:
+    """A lane-loop dispatcher: one straight-line loop per activation, chosen by ``pr[index]``
+    outside the loops (perfectly predicted)."""
+    row = "r0, r1" if fname == "_activate" else "r"
+    lines = ['@njit(forceinline=True, error_model="numpy")', f"def {fname}(pr, a, g, {row}):",
+             f"    code = pr[{index}]"]
+    for i, act in enumerate(codes):
+        lines.append(f"    {'if' if i == 0 else 'elif'} code == {float(i)!r}:")
+        indent = "        "
+        if fname == "_activate":
+            lines.append(f"{indent}for r in range(r0, r1):")
+            indent += "    "
+        lines += [f"{indent}for k in range(a.shape[1]):",
+                  f"{indent}    a[r, k], g[r, k] = {act}(a[r, k], pr)"]
+    return "\n".join(lines) + "\n"
+
+
+def kernel_source(hidden: list[codegen.Definition]) -> str:
+    """The kernel module for ``hidden`` activations: the loop template with each one's
+    scalar code (generated from its definition), the output activations' and the
+    dispatching lane loops in place of the template's placeholder."""
+    template = _TEMPLATE.read_text()
+    head, rest = template.split(_BEGIN, 1)
+    _, tail = rest.split(_END, 1)
+    parts = [codegen.numba_source(d, f"_act_{i}", offset=2) for i, d in enumerate(hidden)]
+    outs = [activations.spec(name).kernel_definition() for name in OUTPUTS]
+    parts += [codegen.numba_source(d, f"_out_{name}", offset=2)
+              for name, d in zip(OUTPUTS, outs, strict=True)]
+    parts.append(_dispatch("_activate", [f"_act_{i}" for i in range(len(hidden))], 0))
+    parts.append(_dispatch("_activate_output", [f"_out_{name}" for name in OUTPUTS], 1))
+    generated = "\n\n".join(parts)
+    return (f"# Generated by actlab.playground.kernel.\n"
+            f"{head}{_BEGIN}\n\n{generated}\n\n{_END}{tail}")
+
+
+def cache_dirs() -> list[Path]:
+    """Where generated kernel modules (and Numba's cache of them) are kept: the directory
+    ``$ACTLAB_KERNEL_CACHE`` if set (and only it), else the package's ``__pycache__``,
+    then ``~/.cache/actlab/kernels`` — the first one that can be written."""
+    if os.environ.get("ACTLAB_KERNEL_CACHE"):
+        return [Path(os.environ["ACTLAB_KERNEL_CACHE"])]
+    dirs = [Path(__file__).parent / "__pycache__" / "actlab_kernels"]
+    dirs.append(Path.home() / ".cache" / "actlab" / "kernels")
+    return dirs
+
+
+def _write_source(source: str, name: str) -> Path | None:
+    """The generated module's file in the first usable cache directory (written atomically
+    when missing or not byte-identical: a truncated or garbage file is replaced)."""
+    for folder in cache_dirs():
+        path = folder / f"{name}.py"
+        try:
+            if path.is_file() and path.read_text() == source:
+                return path
+            existed = path.exists()
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(source)
+            os.replace(tmp, path)
+            if existed:
+                _note(f"kernel cache file {path} was damaged; rebuilt it")
+            return path
+        except (OSError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def kernel_module(hidden: list[codegen.Definition]) -> ModuleType:
+    """The kernel module for ``hidden`` activations, compiled on demand (cached by the hash
+    of its generated source, in memory and on disk)."""
+    source = kernel_source(hidden)
+    name = "actlab_kernel_" + hashlib.sha256(source.encode()).hexdigest()[:24]
+    with _MODULES_LOCK:
+        if name in _MODULES:
+            return _MODULES[name]
+        path = _write_source(source, name)
+        module = ModuleType(name)
+        if path is not None:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        else:  # nowhere to write: compile in memory, every run
+            _note("no writable kernel cache directory; the kernel is compiled in memory")
+            code = compile(source, f"<{name}>", "exec")
+            exec(code, module.__dict__)  # noqa: S102 - the template + checked generated code
+        _MODULES[name] = module
+        return module
+
+
 # ---------------------------------------------------------------------------- inspection
-@njit(cache=True, error_model="numpy")
-def _evaluate(code, p0, p1, x):
-    a = np.empty((1, x.shape[0]))
-    g = np.empty((1, x.shape[0]))
-    a[0] = x
-    _activate(code, p0, p1, a, g, 0, 1)
-    return a[0], g[0]
-
-
-@njit(cache=True, error_model="numpy")
-def _v8_math(which, x):
+@_cached_njit(error_model="numpy")
+def _math(which, x):
     out = np.empty_like(x)
     if which == 0:
         for i in range(x.shape[0]):
@@ -876,22 +859,33 @@ def _v8_math(which, x):
     elif which == 1:
         for i in range(x.shape[0]):
             out[i] = _v8_expm1(x[i])
-    else:
+    elif which == 2:
         for i in range(x.shape[0]):
             out[i] = _v8_tanh(x[i])
+    elif which == 3:
+        for i in range(x.shape[0]):
+            out[i] = _log(x[i])
+    elif which == 4:
+        for i in range(x.shape[0]):
+            out[i] = _log1p(x[i])
+    else:
+        for i in range(x.shape[0]):
+            out[i] = _erf(x[i])
     return out
 
 
 def evaluate(act: activations.Activation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(f(x), f'(x))`` exactly as the kernel computes them (ValueError if unsupported)."""
-    found = activation_code(act)
-    if found is None:
-        raise ValueError(f"the kernel does not implement {act.label}")
-    code, p0, p1 = found
-    return _evaluate(code, p0, p1, np.ascontiguousarray(x, dtype=np.float64).reshape(-1))
+    """``(f(x), f'(x))`` exactly as the kernel's lane loop computes them."""
+    module, pr = module_for(act)
+    return _guarded(module, "_evaluate", pr,
+                    np.ascontiguousarray(x, dtype=np.float64).reshape(-1))
+
+
+#: The kernel's own elementary functions, by name (see :func:`v8_math`).
+MATH = ("exp", "expm1", "tanh", "log", "log1p", "erf")
 
 
 def v8_math(name: str, x: np.ndarray) -> np.ndarray:
-    """The kernel's ``exp``, ``expm1`` or ``tanh`` (V8's ``Math.*``) of a 1-D array."""
-    which = ("exp", "expm1", "tanh").index(name)
-    return _v8_math(which, np.ascontiguousarray(x, dtype=np.float64).reshape(-1))
+    """The kernel's ``exp``, ``expm1``, ``tanh`` (V8's ``Math.*``), ``log``, ``log1p`` or
+    ``erf`` of a 1-D array."""
+    return _math(MATH.index(name), np.ascontiguousarray(x, dtype=np.float64).reshape(-1))

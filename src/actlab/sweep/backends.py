@@ -125,7 +125,10 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
         for dataset in chunk.datasets:
             register(dataset)
     start = time.perf_counter()
-    trainer = Trainer(list(chunk.configs), backend=chunk.backend)
+    # the backend named in the run keys, explicitly: "auto" may start on NumPy while a
+    # cold kernel compiles, and stored numbers must not depend on the JIT cache's state
+    engine = resolved_backend(chunk.configs[0], chunk.backend)
+    trainer = Trainer(list(chunk.configs), backend=engine)
     k = trainer.k
     report = None
     if progress is not None:
@@ -140,7 +143,7 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
         best_train = np.min(np.where(np.isfinite(train), train, np.inf), axis=1)
         best_test = np.min(np.where(np.isfinite(test), test, np.inf), axis=1)
     first = chunk.configs[0]
-    if resolved_backend(first, chunk.backend) != trainer.backend:  # pragma: no cover
+    if engine != trainer.backend:  # pragma: no cover - the engine broke its contract
         raise RuntimeError("engine backend differs from the run key's engine tag")
     tag = engine_tag(first, chunk.backend)
     now = time.time()
