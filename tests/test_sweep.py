@@ -396,3 +396,48 @@ def test_csv_data_axis_trains_on_every_backend_alike(tmp_path):
 def test_the_example_spec_is_valid():
     spec = load_spec(Path(__file__).resolve().parents[1] / "examples" / "lr-scan.toml")
     assert spec.size == 4 * 5 * 2 * 100 and spec.epochs == 2000
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_workers_end_when_the_driver_is_killed(tmp_path):
+    spec = tmp_path / "kill.toml"
+    spec.write_text(KILL_TOML.replace("epochs = 300", "epochs = 3000"))
+    proc = subprocess.Popen(_sweep_cmd(spec, tmp_path / "w.sqlite", "--workers", "2",
+                                       "--chunk-size", "2"),
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    workers: list[int] = []
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = [p for p in _children(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert len(workers) == 2, "worker processes did not start"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 60
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    orphans = [p for p in workers if _alive(p)]
+    for p in orphans:  # never leave them behind, even when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not orphans, "orphaned workers kept running"

@@ -246,11 +246,25 @@ def run_serial(chunks: Sequence[Chunk], progress: Progress | None = None,
         done = base + chunk.size * chunk.epochs
 
 
-def _init_worker() -> None:
-    """Worker process set-up: one Numba thread (the workers are the parallelism)."""
+def _init_worker(parent: int | None = None) -> None:
+    """Worker process set-up: one Numba thread (the workers are the parallelism).
+
+    With ``parent`` (the driver's pid), a daemon thread ends this worker when the driver
+    is gone (killed with ``kill -9``, say): an orphaned worker would otherwise wait for
+    work forever.
+    """
     import numba
 
     numba.set_num_threads(1)
+    if parent is not None:
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="actlab-parent-watch", daemon=True).start()
 
 
 def _worker_train(chunk: Chunk) -> list[dict[str, Any]]:
@@ -267,6 +281,7 @@ def run_processes(chunks: Sequence[Chunk], workers: int, progress: Progress | No
     total = float(sum(c.size * c.epochs for c in chunks))
     done = 0.0
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
     clean = False
     try:
