@@ -68,6 +68,7 @@ def run(
     ray: str | bool | None = None,
     progress: Progress | None = None,
     chunk_size: int | None = None,
+    backend: str = "auto",
 ) -> SweepReport:
     """Train every run of ``spec`` missing from the store ``db``; return the sweep's rows.
 
@@ -76,14 +77,16 @@ def run(
     :data:`AUTO_PROCESSES_MIN` network-epochs; smaller ones, and ``workers=1``, train in
     this process). ``ray``:
     True for a local Ray, or a cluster address (``"auto"``, ``"ray://host:10001"``).
-    ``progress(done, total)`` counts network-epochs. Invalid specs and unusable ``db``
-    paths raise :class:`~actlab.errors.ActlabError` before anything is trained or written.
+    ``progress(done, total)`` counts network-epochs; ``backend`` is the engine's
+    (``"numpy"`` forces the reference implementation; it is part of each run key).
+    Invalid specs and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError`
+    before anything is trained or written.
     """
     s = load_spec(spec)
     start = time.perf_counter()
     with Store.open(db) as store:
         trained, skipped = execute(store, s, workers=workers, ray=ray, progress=progress,
-                                   chunk_size=chunk_size)
+                                   chunk_size=chunk_size, backend=backend)
         rows = store.rows(s.name)
     return SweepReport(s.name, rows, trained, skipped, time.perf_counter() - start)
 
