@@ -22,7 +22,7 @@ from actlab.errors import ActlabError, ActlabNote
 _NEGATIVE_NUMBER = re.compile(r"^-([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^-inf$")
 
 #: Sub-command modules, in the order ``actlab --help`` lists them.
-COMMAND_MODULES = ("plot", "table", "train", "compare", "reproduce", "serve")
+COMMAND_MODULES = ("plot", "table", "train", "compare", "sweep", "reproduce", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

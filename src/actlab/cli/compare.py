@@ -42,6 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="PATH", help="write the figure (PNG or SVG)")
     p.add_argument("--backend", choices=("auto", "numba", "numpy"), default="auto",
                    help="training backend (default: numba when available)")
+    p.add_argument("--db", metavar="PATH",
+                   help="store the runs in this SQLite sweep store (actlab sweep ...); a "
+                   "repeated or interrupted comparison trains only what is missing")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="local worker processes (default 1: this process, Numba on every core)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     add_limits_argument(p)
     p.set_defaults(func=run)
@@ -62,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         seeds = seed_strings(args.seeds)
     if args.epochs < 1:
         raise ActlabError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.workers < 1:
+        raise ActlabError(f"--workers must be >= 1, got {args.workers}")
     from actlab.playground import fields
 
     if args.cfg_seed is not None:
@@ -74,13 +81,18 @@ def run(args: argparse.Namespace) -> int:
     plot_path = None if args.plot is None else check_output(
         args.plot, what="--plot", suffixes=FORMATS)
     base = config_from_args(args)
+    if args.db is not None:
+        from actlab.sweep.store import Store
+
+        Store.open(args.db).close()  # refuse an unusable --db before anything trains
     describe_data(base, sys.stdout)
 
     progress = None if args.quiet else ProgressLine(
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",
         unit="runs", scale=1 / args.epochs)
     result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
-                     progress=progress, backend=args.backend, limits=not args.no_limits)
+                     progress=progress, backend=args.backend, db=args.db,
+                     workers=args.workers, limits=not args.no_limits)
     if progress is not None:
         progress.close()
     with Outputs() as out:  # written before printing: a closed pipe cannot lose them

@@ -13,11 +13,14 @@ never get there within the epoch budget are censored (see :mod:`actlab.experimen
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +28,7 @@ import numpy as np
 from actlab import activations as registry
 from actlab.errors import ActlabError
 from actlab.experiments.stats import Summary, convergence_epochs, fmt_epochs, summarize
-from actlab.playground import PlaygroundConfig, fields, train_many
+from actlab.playground import PlaygroundConfig, fields
 from actlab.playground.config import PLAYGROUND_ACTIVATIONS
 
 DEFAULT_ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -248,11 +251,26 @@ def compare(
     threshold: float = DEFAULT_THRESHOLD,
     progress: Callable[[int, int], None] | None = None,
     backend: str = "auto",
+    *,
+    db: str | Path | None = None,
+    workers: int | None = 1,
+    ray: str | bool | None = None,
     limits: bool = True,
 ) -> Comparison:
-    """Train ``base`` with every activation and seed (one batched ``train_many`` call).
+    """Train ``base`` with every activation and seed, through the sweep machinery.
 
-    ``limits=False`` lifts the soft limits (:data:`actlab.playground.fields.LIMITS`)."""
+    The comparison is a sweep (axis ``activation``, the given seeds) run by
+    :func:`actlab.sweep.execute`: with ``db`` its runs are stored there under the sweep
+    name ``compare-<dataset>-<hash>`` and a repeated or interrupted comparison trains only
+    what is missing; without, an in-memory store is used. ``workers``/``ray`` choose the
+    backend (default: this process, Numba on every core). ``progress(done, total)``
+    counts network-epochs. ``limits=False`` lifts the soft limits
+    (:data:`actlab.playground.fields.LIMITS`) on seeds and epochs.
+    """
+    from actlab.sweep import execute
+    from actlab.sweep.spec import activation_text, canonical_config, load_spec
+    from actlab.sweep.store import Store
+
     choices = parse_activations(activations)
     seeds = seed_strings(DEFAULT_SEEDS) if seeds is None else [str(s) for s in seeds]
     if not seeds:
@@ -262,21 +280,31 @@ def compare(
     fields.check_limits(seeds=len(seeds), enabled=limits)
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ActlabError(f"epochs must be a whole number >= 1, got {epochs!r}")
+    fields.check_limits(epochs=epochs, enabled=limits)
     if not (isinstance(threshold, int | float) and math.isfinite(threshold) and threshold > 0):
         raise ActlabError(f"threshold must be a number > 0, got {threshold!r}")
-    configs = [c.apply(base).replace(seed=s) for c in choices for s in seeds]
+    texts = [activation_text(c) for c in choices]
+    identity = json.dumps({"base": canonical_config(base.replace(seed="")), "activations": texts,
+                           "seeds": seeds, "epochs": epochs}, sort_keys=True)
+    name = f"compare-{base.data_source}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
+    thresholds = sorted({float(threshold), *EXTRA_THRESHOLDS}, reverse=True)
+    spec = load_spec({"name": name, "epochs": epochs, "seeds": list(seeds),
+                      "taus": thresholds, "curves": True, "base": base,
+                      "axes": {"activation": texts}})
     start = time.perf_counter()
-    results = train_many(configs, epochs, progress=progress, backend=backend, limits=limits)
+    with Store.open(":memory:" if db is None else db) as store:
+        execute(store, spec, workers=workers, ray=ray, progress=progress, backend=backend)
+        rows = store.rows(name, curves=True)
     seconds = time.perf_counter() - start
-    n = len(seeds)
+    by_run = {(r["activation"], r["seed"]): r for r in rows}
     test, train, diverged = {}, {}, {}
-    for i, choice in enumerate(choices):
-        chunk = results[i * n:(i + 1) * n]
-        test[choice.label] = np.stack([r.test_loss for r in chunk])
-        train[choice.label] = np.stack([r.train_loss for r in chunk])
+    for choice, text in zip(choices, texts, strict=True):
+        chunk = [by_run[(text, s)] for s in seeds]
+        test[choice.label] = np.array([r["test_loss"] for r in chunk], dtype=np.float64)
+        train[choice.label] = np.array([r["train_loss"] for r in chunk], dtype=np.float64)
         diverged[choice.label] = np.array(
-            [-1 if r.diverged_at is None else r.diverged_at for r in chunk], dtype=np.int64
-        )
+            [-1 if r["diverged_at"] is None else r["diverged_at"] for r in chunk],
+            dtype=np.int64)
     return Comparison(
         base=base, choices=choices, seeds=list(seeds), epochs=epochs,
         threshold=float(threshold), test_loss=test, train_loss=train,

@@ -112,7 +112,7 @@ def train_specs(specs: Sequence[dict[str, Any]], db: str | Path | None = None,
     """
     sweep = sweep_module()
     if sweep is not None:
-        return _via_sweep(sweep, specs, db, progress)
+        return _via_sweep(sweep, specs, db, progress, backend)
     if db is not None:
         raise ActlabError("a run store (--db) needs actlab.sweep, which this installation "
                           "lacks; run without --db")
@@ -144,12 +144,12 @@ def train_specs(specs: Sequence[dict[str, Any]], db: str | Path | None = None,
 
 
 def _via_sweep(sweep: Any, specs: Sequence[dict[str, Any]], db: str | Path | None,
-               progress: Progress | None) -> list[list[Row]]:
+               progress: Progress | None, backend: str = "auto") -> list[list[Row]]:
     with tempfile.TemporaryDirectory(prefix="actlab-reproduce-") as tmp:
         path = Path(db) if db is not None else Path(tmp) / "runs.sqlite"
         out = []
         for spec in specs:
-            report = sweep.run(spec, path, progress=progress)
+            report = sweep.run(spec, path, progress=progress, backend=backend)
             rows = list(report.rows)
             if spec.get("curves") and rows and "test_loss" not in rows[0]:
                 rows = sweep.load(path, spec["name"], curves=True)

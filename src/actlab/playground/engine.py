@@ -42,6 +42,10 @@ INIT_BIAS = 0.1
 #: A weight beyond this magnitude marks a run as diverged even while its loss stays finite
 #: (a tanh output keeps the loss bounded while weights grow to 1e299).
 WEIGHT_LIMIT = 1e6
+#: Bumped whenever a change to the engine or kernel changes any trained number; part of
+#: every stored run's key (:func:`actlab.sweep.spec.run_key`), so stale results are
+#: never mistaken for current ones.
+ENGINE_VERSION = "tfpg-1"
 
 Progress = Callable[[int, int], None]
 
@@ -689,6 +693,24 @@ class Trainer:
         self.exploded_at[:] = -1
         with np.errstate(all="ignore"):
             self._record(self._losses()[:, :, None])
+
+
+@lru_cache(maxsize=1024)
+def _kernel_supports(activation: str, params: tuple) -> bool:
+    try:
+        from actlab.playground import kernel
+    except ImportError:
+        return False
+    probe = PlaygroundConfig(activation=activation, activation_params=dict(params))
+    return kernel.for_config(probe) is not None
+
+
+def resolved_backend(config: PlaygroundConfig, backend: str = "auto") -> str:
+    """``"numba"`` or ``"numpy"``: what a :class:`Trainer` with ``backend`` would use."""
+    if backend == "numpy":
+        return "numpy"
+    params = tuple(sorted(config.activation_params.items()))
+    return "numba" if _kernel_supports(config.activation, params) else "numpy"
 
 
 def _select_kernel(backend: str, config: PlaygroundConfig):

@@ -1,0 +1,185 @@
+"""Sweeps: any grid of playground runs, trained on every core or a Ray cluster, stored in SQLite.
+
+- :mod:`~actlab.sweep.spec` — the spec (TOML or dict), validated through
+  :class:`~actlab.playground.PlaygroundConfig`; the grid; each run's key;
+- :mod:`~actlab.sweep.store` — the SQLite store (WAL, schema version, curves lossless);
+- :mod:`~actlab.sweep.backends` — chunks of runs trained serially, in local processes or
+  as Ray tasks, bit-identically;
+- :mod:`~actlab.sweep.summary` — statistics over stored runs (those of ``compare``),
+  exports.
+
+>>> report = run({"name": "demo", "epochs": 20, "seeds": 2,
+...               "axes": {"activation": ["relu", "tanh"]}}, ":memory:", workers=1)
+>>> report.trained, len(report.rows)
+(4, 4)
+
+``run`` is resumable: runs already in the store are never trained again, so re-running
+after an interruption (Ctrl-C, ``kill -9``) finishes the grid, and adding axis values
+trains only the new cells. This is the one code path that trains many runs: ``compare``
+uses it too (:func:`execute`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from actlab.errors import ActlabError
+from actlab.sweep.backends import default_workers, make_chunks, run_processes, run_ray, run_serial
+from actlab.sweep.spec import PlannedRun, Spec, load_spec, run_key
+from actlab.sweep.store import Store
+
+__all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "load", "load_spec",
+           "run", "run_key"]
+
+#: The driver commits after every finished chunk, but at most once per this many seconds
+#: (tiny chunks are batched); a crash loses at most the chunks in flight and those
+#: finished within the last interval.
+FLUSH_SECONDS = 0.1
+
+#: With ``workers=None``, sweeps smaller than this (network-epochs) train in this process
+#: (the kernel still uses every core through Numba's threads): starting worker processes
+#: costs a few seconds, more than they would save.
+AUTO_PROCESSES_MIN = 2_000_000
+
+Progress = Callable[[float, float], None]
+
+
+@dataclass
+class SweepReport:
+    """What :func:`run` did: the sweep's stored rows (grid order), runs trained and reused."""
+
+    name: str
+    rows: list[dict[str, Any]]
+    trained: int
+    skipped: int
+    seconds: float = 0.0
+
+
+def run(
+    spec: Mapping[str, Any] | str | Path | Spec,
+    db: str | Path,
+    *,
+    workers: int | None = None,
+    ray: str | bool | None = None,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+    backend: str = "auto",
+) -> SweepReport:
+    """Train every run of ``spec`` missing from the store ``db``; return the sweep's rows.
+
+    ``spec``: a mapping with the TOML's structure or a TOML file path. ``workers``: local
+    worker processes (default: the number of cores, for sweeps of at least
+    :data:`AUTO_PROCESSES_MIN` network-epochs; smaller ones, and ``workers=1``, train in
+    this process). ``ray``:
+    True for a local Ray, or a cluster address (``"auto"``, ``"ray://host:10001"``).
+    ``progress(done, total)`` counts network-epochs; ``backend`` is the engine's
+    (``"numpy"`` forces the reference implementation; it is part of each run key).
+    Invalid specs and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError`
+    before anything is trained or written.
+    """
+    s = load_spec(spec)
+    start = time.perf_counter()
+    with Store.open(db) as store:
+        trained, skipped = execute(store, s, workers=workers, ray=ray, progress=progress,
+                                   chunk_size=chunk_size, backend=backend)
+        rows = store.rows(s.name)
+    return SweepReport(s.name, rows, trained, skipped, time.perf_counter() - start)
+
+
+def load(db: str | Path, sweep: str | None = None, *, curves: bool = False
+         ) -> list[dict[str, Any]]:
+    """Stored runs of ``sweep`` (of every sweep if None), in grid order, as plain dicts.
+
+    Keys: ``key, sweep, url, seed, config`` (``PlaygroundConfig.to_dict()``), ``epochs,
+    engine, converged`` (``{str(tau): epoch or None}``), ``diverged_at``, final and best
+    train/test loss (None if not finite), ``dead_units``, ``wall_time``, and every axis
+    value of the run's cell (``activation`` as ``"leaky_relu:0.05"``, ``learning_rate``,
+    ...); with ``curves=True`` also ``train_loss`` and ``test_loss`` (lists, NaN after
+    divergence).
+    """
+    with Store.open(db, write=False) as store:
+        return store.rows(sweep, curves=curves)
+
+
+def execute(
+    store: Store,
+    spec: Spec,
+    *,
+    workers: int | None = None,
+    ray: str | bool | None = None,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+    backend: str = "auto",
+) -> tuple[int, int]:
+    """Register ``spec`` in ``store`` and train its missing runs; return (trained, reused).
+
+    The driver is the store's only writer: chunk results arrive from the backend in
+    completion order and are committed after each chunk, in one transaction (chunks that
+    finish within :data:`FLUSH_SECONDS` of the last commit are batched with the next);
+    whatever finished is committed even when interrupted.
+    """
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
+                                or workers < 1):
+        raise ActlabError(f"workers must be a whole number >= 1, got {workers!r}")
+    planned = spec.runs(backend)
+    store.register(spec.name, spec.to_dict(), spec.taus, spec.epochs, planned)
+    todo = store.missing(planned, spec.taus, spec.curves)
+    skipped = len(planned) - len(todo)
+    if not todo:
+        if progress is not None:
+            progress(1.0, 1.0)
+        return 0, skipped
+    n_workers = workers if workers is not None else default_workers()
+    if workers is None and ray in (None, False) and len(todo) * spec.epochs < AUTO_PROCESSES_MIN:
+        n_workers = 1
+    chunks = make_chunks([(r.key, r.config) for r in todo], spec.epochs, spec.taus,
+                         spec.curves, backend, chunk_size,
+                         workers=1 if ray is None and n_workers == 1 else n_workers)
+    if ray is not None and ray is not False:
+        stream = run_ray(chunks, ray, num_cpus=workers, progress=progress)
+    elif n_workers > 1 and len(chunks) > 1:
+        stream = run_processes(chunks, min(n_workers, len(chunks)), progress=progress)
+    else:
+        stream = run_serial(chunks, progress=progress, skip=_skipper(store))
+    trained = 0
+    buffer: list[dict[str, Any]] = []
+    last = -math.inf
+    try:
+        for rows in stream:
+            buffer.extend(rows)
+            trained += len(rows)
+            if time.monotonic() - last >= FLUSH_SECONDS:
+                store.write(buffer)
+                buffer.clear()
+                last = time.monotonic()
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        store.write(buffer)
+    return trained, skipped
+
+
+def _skipper(store: Store) -> Callable[[Any], Any]:
+    """For the serial backend: drop runs another process stored since planning."""
+    import dataclasses
+
+    def skip(chunk: Any) -> Any:
+        marks = ",".join("?" * chunk.size)
+        have = {k for (k,) in store.conn.execute(
+            f"SELECT key FROM runs WHERE key IN ({marks}) AND (test_loss IS NOT NULL OR ?)",
+            (*chunk.keys, not chunk.curves))}
+        if not have:
+            return chunk
+        keep = [i for i, k in enumerate(chunk.keys) if k not in have]
+        if not keep:
+            return None
+        return dataclasses.replace(chunk, keys=tuple(chunk.keys[i] for i in keep),
+                                   configs=tuple(chunk.configs[i] for i in keep))
+
+    return skip
