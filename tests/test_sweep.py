@@ -76,9 +76,9 @@ def test_toml_and_dict_specs_give_the_same_grid(tmp_path):
 
 @pytest.mark.parametrize(("body", "needle"), [
     ('name = "x"\nepochs = 10\nseeds = 2\n[axes]\nlearning_rate = [0.1, -1]\n',
-     "line 5: axes.learning_rate: cell learning_rate=-1: learningRate must be"),
+     "line 5: axes.learning_rate: cell learning_rate=-1: learning_rate must be"),
     ('name = "x"\nepochs = 10\nseeds = 2\n[base]\nnoise = 80\n',
-     "line 5: base.noise: noise must be 0..50"),
+     "line 5: base.noise: noise must be a finite number in 0..50"),
     ('name = "x"\nepochs = 10\nseeds = 2\n[axes]\nactivation = ["relu", "nope"]\n',
      "line 5: axes.activation:"),
     ('name = "x"\nepochs = 10\nseeds = 2\n[axes]\nlearning = [1]\n',
@@ -87,7 +87,8 @@ def test_toml_and_dict_specs_give_the_same_grid(tmp_path):
     ('name = "x"\nepochs = 5\nseeds = [1, 2]\n', "line 3: seeds:"),
     ('name = "x"\nepochs = 5\nseeds = 2\ncolour = 1\n', "line 4: colour: unknown key"),
     ('name = "x"\nepochs = 5\nseeds = 2\n[axes]\nnoise = [5, 5]\n', "listed twice"),
-    ('name = "x"\nepochs = 5\nseeds = 2\n[axes]\nbatch_size = [1.5]\n', "batchSize"),
+    ('name = "x"\nepochs = 5\nseeds = 2\n[axes]\nbatch_size = [1.5]\n',
+     "batch_size must be a whole number"),
     ('name = "x"\nepochs = [5\n', "invalid TOML"),
 ])
 def test_invalid_specs_name_the_key_and_line(tmp_path, body, needle):

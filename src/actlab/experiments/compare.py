@@ -284,7 +284,8 @@ def compare(
     if not (isinstance(threshold, int | float) and math.isfinite(threshold) and threshold > 0):
         raise ActlabError(f"threshold must be a number > 0, got {threshold!r}")
     texts = [activation_text(c) for c in choices]
-    identity = json.dumps({"base": canonical_config(base.replace(seed="")), "activations": texts,
+    shared = {k: v for k, v in canonical_config(base).items() if k != "seed"}
+    identity = json.dumps({"base": shared, "activations": texts,
                            "seeds": seeds, "epochs": epochs}, sort_keys=True)
     name = f"compare-{base.data_source}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
     thresholds = sorted({float(threshold), *EXTRA_THRESHOLDS}, reverse=True)
