@@ -42,7 +42,7 @@ import numpy as np
 from actlab import activations as registry
 from actlab.errors import ActlabError
 from actlab.experiments.compare import ActivationChoice
-from actlab.experiments.stats import median, summarize
+from actlab.experiments.stats import median, summarize, text_table
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu:0.05")
 RATES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -348,10 +348,7 @@ class DigitsStudy:
             cells.append("-" if st is None else f"{st:.0f}")
             cells.append(f"{100 * r['final_test_error_median']:.1f}%")
             rows.append(cells)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        text = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                for r in rows]
-        text.insert(1, "-" * len(text[0]))
+        text = text_table(rows)
         text.append(f"median epochs to training error ≤ 5/2/1% on {len(self.held_seeds)} "
                     f"held-out seeds ({self.held_seeds[0]}–{self.held_seeds[-1]}), each "
                     f"activation at its best rate (tuned on seeds {self.tune_seeds[0]}–"

@@ -172,6 +172,15 @@ def fmt_epochs(value: float, budget: int | None = None) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
+def text_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows of cells (the first the header) as left-aligned text lines, a rule under the header."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows]
+    text.insert(1, "-" * len(text[0]))
+    return text
+
+
 def fisher_exact(table: Sequence[Sequence[int]]) -> float:
     """Two-sided Fisher exact test p-value of a 2×2 table of counts.
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from actlab.experiments.compare import ActivationChoice
 from actlab.experiments.runs import Row, epochs_of, seed_range, train_specs
-from actlab.experiments.stats import fmt_epochs, median, summarize
+from actlab.experiments.stats import fmt_epochs, median, summarize, text_table
 
 LESSON_RATE = 0.03
 RATE_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -113,10 +113,7 @@ class TunedStudy:
                 cells.append(f"{lines_[0]} [{lines_[1]}, {lines_[2]}] "
                              f"({s['never_converged']}/{s['n']})")
             lines.append(cells)
-        widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
-        text = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                for r in lines]
-        text.insert(1, "-" * len(text[0]))
+        text = text_table(lines)
         text.append(f"epochs to test loss ≤ {MAIN_TAU:g}; tuned on {len(self.tune_seeds)} seeds "
                     f"({self.tune_seeds[0]}–{self.tune_seeds[-1]}), measured on "
                     f"{len(self.held_seeds)} held-out seeds ({self.held_seeds[0]}–"
