@@ -55,14 +55,30 @@ def _activate_output(pr, a, g, r):
         a[r, k], g[r, k] = a[r, k], _nan_to(1.0, a[r, k])
 
 
+@njit(forceinline=True, error_model="numpy")
+def _activate_f(pr, a, r0, r1):
+    """:func:`_activate` without ``f'``, for the loss passes (generated)."""
+    for r in range(r0, r1):
+        for k in range(a.shape[1]):
+            a[r, k] = a[r, k]
+
+
+@njit(forceinline=True, error_model="numpy")
+def _activate_output_f(pr, a, r):
+    """:func:`_activate_output` without ``f'`` (generated)."""
+    for k in range(a.shape[1]):
+        a[r, k] = a[r, k]
+
+
 # --- generated: end
 
 
 @njit(forceinline=True, error_model="numpy")
-def _forward(x, p, w, b, a, g, sizes, woff, noff, pr):
-    """Every node's output (``a``) and ``f'`` (``g``) for point ``p`` of ``x``.
+def _forward(x, p, w, b, a, g, sizes, woff, noff, pr, grad):
+    """Every node's output (``a``) and, if ``grad``, ``f'`` (``g``) for point ``p`` of ``x``.
 
-    A node's total input is its bias plus ``w·a`` over its incoming links in order.
+    A node's total input is its bias plus ``w·a`` over its incoming links in order. The
+    loss passes need no ``f'``: skipping it saves two thirds of the derivative work.
     """
     nl = a.shape[1]
     n_layers = sizes.shape[0] - 1
@@ -83,9 +99,14 @@ def _forward(x, p, w, b, a, g, sizes, woff, noff, pr):
                 for k in range(nl):
                     a[r, k] += w[wi + i, k] * a[src + i, k]
         if layer < n_layers - 1:
-            _activate(pr, a, g, dst, dst + sizes[layer + 1])
-        else:
+            if grad:
+                _activate(pr, a, g, dst, dst + sizes[layer + 1])
+            else:
+                _activate_f(pr, a, dst, dst + sizes[layer + 1])
+        elif grad:
             _activate_output(pr, a, g, dst)
+        else:
+            _activate_output_f(pr, a, dst)
 
 
 @njit(forceinline=True, error_model="numpy")
@@ -177,7 +198,7 @@ def _train_chunk(x, y, tx, ty, w, b, dead, aw, ab, lr, rr, kind, sizes, woff, no
                 xs, ys, p = x, y, q % n
             else:
                 xs, ys, p = tx, ty, q - 2 * n
-            _forward(xs, p, w, b, a, g, sizes, woff, noff, pr)
+            _forward(xs, p, w, b, a, g, sizes, woff, noff, pr, q < n)
             if q < n:
                 _backward(y[p], w, a, g, d, aw, ab, sizes, woff, noff)
                 count += 1
