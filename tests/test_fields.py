@@ -81,6 +81,56 @@ def test_table_as_json_is_plain_json():
     assert data["limits"]["epochs"]["value"] == fields.LIMITS["epochs"].value
 
 
+def test_table_json_carries_the_page_controls_and_ui_text_is_derived_from_them():
+    import dataclasses
+
+    by_name = {f["name"]: f for f in fields.as_json()["fields"]}
+    assert by_name["learning_rate"]["ui_values"][:3] == [0.00001, 0.0001, 0.001]
+    assert by_name["regularization_rate"]["ui_values"][0] == 0
+    assert by_name["activation"]["ui_values"] == ["relu", "tanh", "sigmoid", "linear"]
+    assert by_name["noise"]["ui_range"] == {"min": 0, "max": 50, "step": 5}
+    assert by_name["perc_train_data"]["ui_range"] == {"min": 10, "max": 90, "step": 10}
+    assert by_name["batch_size"]["ui_range"] == {"min": 1, "max": 30, "step": 1}
+    assert by_name["network_shape"]["ui_max"] == {"layers": 6, "neurons": 8}
+    assert by_name["noise"]["ui"] == "0..50 in steps of 5"
+    assert by_name["batch_size"]["ui"] == "1..30"
+    assert by_name["network_shape"]["ui"] == "up to 6 layers of up to 8 neurons"
+    assert by_name["learning_rate"]["ui"].startswith("0.00001, 0.0001, 0.001, 0.003")
+    assert "ui_range" not in by_name["seed"] and "ui" not in by_name["seed"]
+    # the text follows the data: change the data, the words (and the JSON) change with it
+    noise = dataclasses.replace(fields.field("noise"), ui_range=(0, 40, 10))
+    assert noise.ui == "0..40 in steps of 10"
+    assert noise.to_json()["ui_range"] == {"min": 0, "max": 40, "step": 10}
+    assert noise.to_json()["ui"] == "0..40 in steps of 10"
+    rate = dataclasses.replace(fields.field("learning_rate"), ui_values=(0.05, 2.0))
+    assert rate.ui == "0.05, 2" and rate.to_json()["ui_values"] == [0.05, 2.0]
+    shape = dataclasses.replace(fields.field("network_shape"), ui_max_layers=3)
+    assert shape.ui == "up to 3 layers of up to 8 neurons"
+    assert PlaygroundConfig(network_shape=(9,) * 7).exceeds_ui() == [
+        "7 hidden layers (the page allows 6)",
+        "more than 8 neurons in a layer (the page allows 8)"]
+
+
+def test_the_page_offers_only_values_the_config_accepts():
+    """Every menu entry, every slider stop and the largest network the page can build pass
+    the config's own check (the page once offered a learning rate the config rejected)."""
+    offered = 0
+    for f in fields.FIELDS:
+        values = list(f.ui_values)
+        if f.ui_range is not None:
+            lo, hi, step = f.ui_range
+            values += [lo + k * step for k in range(round((hi - lo) / step) + 1)]
+            assert values[-1] == hi, f.name
+        for value in values:
+            assert _accepts(lambda f=f, v=value: f.check(v)), (f.name, value)
+            offered += 1
+        if f.ui_max_layers is not None:
+            biggest = (f.ui_max_neurons,) * f.ui_max_layers
+            assert f.check(biggest) == biggest
+            fields.check_limits(shapes=[biggest])
+    assert offered > 40
+
+
 # ---------------------------------------------------------------------------- URLs
 def _param_values(spec) -> list[dict]:
     """Every parameter value type an activation takes: each choice, and numbers."""

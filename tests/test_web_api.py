@@ -31,7 +31,7 @@ with warnings.catch_warnings():  # starlette 1.x prefers httpx2 over httpx; both
 
 from actlab import activations  # noqa: E402
 from actlab.cli import main  # noqa: E402
-from actlab.playground import PlaygroundConfig, Trainer  # noqa: E402
+from actlab.playground import PlaygroundConfig, Trainer, fields  # noqa: E402
 from actlab.web.app import STATIC, create_app  # noqa: E402
 from actlab.web.encode import grid, heat_bytes  # noqa: E402
 from actlab.web.limits import Limits  # noqa: E402
@@ -197,6 +197,25 @@ def test_datasets_endpoint_gives_six_thumbnails(client: TestClient) -> None:
     assert all(len(d["points"]) == 200 for d in data.values())
     circle = np.array(data["circle"]["points"])
     assert set(circle[:, 2]) == {-1.0, 1.0}
+
+
+def test_fields_endpoint_serves_the_table_with_the_page_controls(
+    client: TestClient, monkeypatch
+) -> None:
+    import dataclasses
+
+    table = client.get("/api/fields").json()
+    assert table == json.loads(json.dumps(fields.as_json()))
+    by_name = {f["name"]: f for f in table["fields"]}
+    assert by_name["learning_rate"]["ui_values"] == list(fields.field("learning_rate").ui_values)
+    assert by_name["noise"]["ui_range"] == {"min": 0, "max": 50, "step": 5}
+    # served from the table at request time: a changed table is what the page gets
+    noise = dataclasses.replace(fields.field("noise"), ui_range=(0, 40, 10))
+    monkeypatch.setattr(fields, "FIELDS", tuple(
+        noise if f.name == "noise" else f for f in fields.FIELDS))
+    by_name = {f["name"]: f for f in client.get("/api/fields").json()["fields"]}
+    assert by_name["noise"]["ui_range"] == {"min": 0, "max": 40, "step": 10}
+    assert by_name["noise"]["ui"] == "0..40 in steps of 10"
 
 
 def test_config_endpoint_parses_a_playground_url(client: TestClient) -> None:

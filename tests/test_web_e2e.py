@@ -9,6 +9,7 @@ that the time these tests take does not depend on Numba compiling its kernel
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ CHROMIUM = require_executable("/usr/bin/chromium")
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from actlab.playground import PlaygroundConfig, Trainer  # noqa: E402
+from actlab.playground import PlaygroundConfig, Trainer, fields  # noqa: E402
 from actlab.web.server import BackgroundServer  # noqa: E402
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -334,3 +335,71 @@ def test_formula_box_and_csv_drop_zone(
         {"name": "mine.csv", "mimeType": "text/csv", "buffer": f"a,b,label\n{rows}\n".encode()}])
     page.wait_for_function("() => location.hash.includes('&data=')")
     assert page.locator(".inline-error").count() == 0
+
+
+def controls(page: Page) -> dict[str, Any]:
+    """What the page's config controls offer, read from the DOM."""
+    return page.evaluate("""() => {
+      const values = (sel) => [...document.querySelectorAll(sel)].map((o) => o.value);
+      const slider = (id) => {
+        const s = document.getElementById(id);
+        return {min: Number(s.min), max: Number(s.max), step: Number(s.step)};
+      };
+      return {
+        learning_rate: values("#learningRate option").map(Number),
+        regularization_rate: values("#regularRate option").map(Number),
+        regularization: values("#regularizations option"),
+        problem: values("#problem option"),
+        activation: values("#activations optgroup:first-child option"),
+        perc_train_data: slider("percTrainData"), noise: slider("noise"),
+        batch_size: slider("batchSize"),
+      };
+    }""")
+
+
+def test_the_controls_are_the_constraint_tables(page: Page, server: BackgroundServer) -> None:
+    open_page(page, server)
+    shown = controls(page)
+    for name in ("learning_rate", "regularization_rate", "activation"):
+        assert shown[name] == list(fields.field(name).ui_values), name
+    for name in ("perc_train_data", "noise", "batch_size"):
+        lo, hi, step = fields.field(name).ui_range
+        assert shown[name] == {"min": lo, "max": hi, "step": step}, name
+    assert shown["regularization"] == ["none", "L1", "L2"]
+    assert shown["problem"] == list(fields.PROBLEMS)
+
+
+def test_the_page_follows_a_changed_table(
+    page: Page, server: BackgroundServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page has no copy of the table: serve another one and the controls change."""
+    changed = {
+        "noise": {"ui_range": (0, 40, 10)},
+        "batch_size": {"ui_range": (2, 20, 2)},
+        "learning_rate": {"ui_values": (0.001, 0.03, 0.05, 0.5)},
+        "activation": {"ui_values": ("relu", "elu")},
+    }
+    monkeypatch.setattr(fields, "FIELDS", tuple(
+        dataclasses.replace(f, **changed.get(f.name, {})) for f in fields.FIELDS))
+    open_page(page, server, START + "&noise=10&batchSize=10")
+    shown = controls(page)
+    assert shown["noise"] == {"min": 0, "max": 40, "step": 10}
+    assert shown["batch_size"] == {"min": 2, "max": 20, "step": 2}
+    assert shown["learning_rate"] == [0.001, 0.03, 0.05, 0.5]
+    assert shown["activation"] == ["relu", "elu"]
+    # an entry only the changed table has is offered, and the server takes it
+    page.select_option("#learningRate", "0.05")
+    page.wait_for_function("() => location.hash.includes('learningRate=0.05')")
+
+
+def test_no_table_no_controls_but_an_error(browser: Any, server: BackgroundServer) -> None:
+    context, page, problems = page_at(browser, 1280, 720)
+    page.route("**/api/fields", lambda route: route.fulfill(status=503, body="down"))
+    page.goto(server.url)
+    page.wait_for_function("() => document.querySelector('#status').className === 'error'")
+    assert "/api/fields answered 503" in page.text_content("#status")
+    assert page.locator("#learningRate option").count() == 0  # no hard-coded fallback
+    assert page.get_attribute("#noise", "max") is None
+    assert not page.evaluate("() => window.actlab.stats.connected")
+    context.close()
+    assert not problems, problems

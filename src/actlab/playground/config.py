@@ -37,9 +37,11 @@ from actlab.playground import fields
 from actlab.playground.fields import PROBLEMS, REGULARIZATIONS  # noqa: F401 (re-exported)
 
 PLAYGROUND_URL = "https://playground.tensorflow.org/"
-PLAYGROUND_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-#: Limits of the playground's own UI; the engine is not bound by them.
-UI_MAX_LAYERS, UI_MAX_NEURONS = 6, 8
+#: The playground page's activation menu and its network maxima (from the constraint
+#: table); the engine is not bound by them.
+PLAYGROUND_ACTIVATIONS = fields.field("activation").ui_values
+UI_MAX_LAYERS = fields.field("network_shape").ui_max_layers
+UI_MAX_NEURONS = fields.field("network_shape").ui_max_neurons
 _FEATURE_KEYS = ("x", "y", "xTimesY", "xSquared", "ySquared", "cosX", "sinX", "cosY", "sinY")
 
 
@@ -154,9 +156,11 @@ class PlaygroundConfig:
         """Why the playground's own UI could not show this run (empty if it can)."""
         notes = []
         if len(self.network_shape) > UI_MAX_LAYERS:
-            notes.append(f"{len(self.network_shape)} hidden layers (the page allows 6)")
+            notes.append(f"{len(self.network_shape)} hidden layers (the page allows "
+                         f"{UI_MAX_LAYERS})")
         if any(n > UI_MAX_NEURONS for n in self.network_shape):
-            notes.append("more than 8 neurons in a layer (the page allows 8)")
+            notes.append(f"more than {UI_MAX_NEURONS} neurons in a layer (the page allows "
+                         f"{UI_MAX_NEURONS})")
         if self.activation not in PLAYGROUND_ACTIVATIONS or self.activation_params:
             notes.append(f"activation {self.activation!r} is not one of the page's four")
         if self.data is not None:

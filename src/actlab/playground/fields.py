@@ -10,8 +10,9 @@ accepts a config value reads this table:
   number) and serialises/parses URL text with :meth:`Field.to_text` / :meth:`Field.parse`;
 - the ``actlab train``/``compare`` flags and their help are generated from it
   (:mod:`actlab.cli.common`);
-- the web protocol validates ``set`` messages with :func:`check` and the page receives
-  :func:`as_json`.
+- the web protocol validates ``set`` messages with :func:`check`, and the browser page
+  builds its menus, slider ranges and defaults from :func:`as_json` (``GET /api/fields``;
+  the ``ui_*`` attributes).
 
 **Bad values in a URL.** The playground's ``State.deserializeState`` (``state.ts``) keeps
 every key it can read and ignores a name it does not know (``dataset=moons`` → the default
@@ -54,6 +55,10 @@ FEATURES: tuple[str, ...] = tuple(_FEATURE_FUNCTIONS)
 PROBLEMS = ("classification", "regression")
 REGULARIZATIONS = (None, "L1", "L2")
 SEED_MAX_CHARS = 100
+#: The playground page's own controls where they are narrower than the engine: the four
+#: activations in its menu, and its add-layer/add-neuron buttons' maxima.
+PAGE_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
+PAGE_MAX_LAYERS, PAGE_MAX_NEURONS = 6, 8
 PATH_MAX_CHARS = 4096
 _NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -79,8 +84,10 @@ LIMITS: dict[str, Limit] = {
     limit.name: limit
     for limit in (
         Limit("epochs", 200_000, "epochs per run (the web keeps this many in its history)"),
-        Limit("hidden_layers", 32, "hidden layers (the playground's page allows 6)"),
-        Limit("neurons", 64, "neurons per hidden layer (the playground's page allows 8)"),
+        Limit("hidden_layers", 32,
+              f"hidden layers (the playground's page allows {PAGE_MAX_LAYERS})"),
+        Limit("neurons", 64,
+              f"neurons per hidden layer (the playground's page allows {PAGE_MAX_NEURONS})"),
         Limit("networks", 10_000, "networks trained in one call"),
         Limit("seeds", 1_000, "seeds per comparison"),
     )
@@ -149,7 +156,14 @@ def parse_number(text: str) -> float | None:
 # ---------------------------------------------------------------------------- fields
 @dataclass(frozen=True)
 class Field:
-    """One config field: what it is, what is allowed, and how text turns into it."""
+    """One config field: what it is, what is allowed, and how text turns into it.
+
+    The ``ui_*`` attributes describe the playground page's control for the field (actlab's
+    page builds its controls from them, via :func:`as_json`): ``ui_values`` the entries of
+    a menu, ``ui_range`` a slider's ``(min, max, step)``, ``ui_max_layers`` /
+    ``ui_max_neurons`` the network's add-layer/add-neuron maxima. :attr:`ui` says the same
+    in words.
+    """
 
     name: str
     key: str
@@ -162,11 +176,28 @@ class Field:
     hi: float | None = None
     lo_open: bool = False
     choices: tuple[Any, ...] = ()
-    ui: str = ""
+    ui_values: tuple[Any, ...] = ()
+    ui_range: tuple[float, float, float] | None = None
+    ui_max_layers: int | None = None
+    ui_max_neurons: int | None = None
     url_bad: str = "default"
     url_note: str = ""
 
     # ----------------------------------------------------------- description
+    @property
+    def ui(self) -> str:
+        """The playground page's control for this field in words ("" if it has none)."""
+        if self.ui_values:
+            return ", ".join(v if isinstance(v, str) else _num(v) for v in self.ui_values)
+        if self.ui_range is not None:
+            lo, hi, step = self.ui_range
+            text = f"{_num(lo)}..{_num(hi)}"
+            return text if step == 1 else f"{text} in steps of {_num(step)}"
+        if self.ui_max_layers is not None:
+            return (f"up to {self.ui_max_layers} layers of up to {self.ui_max_neurons} "
+                    "neurons")
+        return ""
+
     def allowed(self) -> str:
         """The allowed values in words."""
         if self.kind in ("number", "integer"):
@@ -214,6 +245,13 @@ class Field:
             d.update(lo=self.lo, hi=self.hi, lo_open=self.lo_open)
         if self.kind == "choice":
             d["choices"] = self._choice_names()  # regularization: "none" is None in Python
+        if self.ui_values:
+            d["ui_values"] = list(self.ui_values)
+        if self.ui_range is not None:
+            lo, hi, step = self.ui_range
+            d["ui_range"] = {"min": lo, "max": hi, "step": step}
+        if self.ui_max_layers is not None:
+            d["ui_max"] = {"layers": self.ui_max_layers, "neurons": self.ui_max_neurons}
         if self.ui:
             d["ui"] = self.ui
         if self.url_note:
@@ -455,8 +493,9 @@ _ORIGINAL_NUMBER = "the page would compute with the raw value"
 #: Every PlaygroundConfig field, in the playground's URL order.
 FIELDS: tuple[Field, ...] = (
     Field("activation", "activation", "choice", "tanh",
-          "hidden-layer activation: any registry name (the page offers relu, tanh, sigmoid, "
-          "linear)", flag="--activation", metavar="NAME", ui="relu, tanh, sigmoid, linear",
+          "hidden-layer activation: any registry name (the page offers "
+          f"{', '.join(PAGE_ACTIVATIONS)})", flag="--activation", metavar="NAME",
+          ui_values=PAGE_ACTIVATIONS,
           url_note="case-insensitive; an unknown name keeps the default, as the page does"),
     Field("activation_params", "activationParams", "params", {},
           "the activation's parameters (actlab only; the page ignores this key)",
@@ -467,7 +506,7 @@ FIELDS: tuple[Field, ...] = (
           url_note="an unknown name keeps the default (none), as the page does"),
     Field("batch_size", "batchSize", "integer", 10,
           "points per weight update; at most the number of training points",
-          flag="--batch-size", metavar="N", lo=1, ui="1..30", url_bad="clamp",
+          flag="--batch-size", metavar="N", lo=1, ui_range=(1, 30, 1), url_bad="clamp",
           url_note="clamped to 1..training points (the page never updates the weights when "
           "it exceeds them)"),
     Field("dataset", "dataset", "choice", "circle", "classification dataset",
@@ -478,18 +517,18 @@ FIELDS: tuple[Field, ...] = (
           url_note="an unknown name keeps the default, as the page does"),
     Field("learning_rate", "learningRate", "number", 0.03, "learning rate",
           flag="--learning-rate", metavar="RATE", lo=0, lo_open=True,
-          ui="0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10",
+          ui_values=(0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
           url_note="a value <= 0 or unreadable keeps the default; " + _ORIGINAL_NUMBER),
     Field("regularization_rate", "regularizationRate", "number", 0.0, "regularization rate",
           flag="--regularization-rate", metavar="RATE", lo=0,
-          ui="0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10", url_bad="clamp",
+          ui_values=(0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), url_bad="clamp",
           url_note="a negative rate is clamped to 0; " + _ORIGINAL_NUMBER),
     Field("noise", "noise", "number", 0.0, "noise, in percent", flag="--noise",
-          metavar="PERCENT", lo=0, hi=50, ui="0..50 in steps of 5", url_bad="clamp",
+          metavar="PERCENT", lo=0, hi=50, ui_range=(0, 50, 5), url_bad="clamp",
           url_note="clamped to 0..50; " + _ORIGINAL_NUMBER),
     Field("network_shape", "networkShape", "shape", (4, 2),
           "hidden layer sizes, e.g. 4,2", flag="--network-shape",
-          metavar="N,N,...", ui="up to 6 layers of up to 8 neurons",
+          metavar="N,N,...", ui_max_layers=PAGE_MAX_LAYERS, ui_max_neurons=PAGE_MAX_NEURONS,
           url_note="an unreadable list keeps the default"),
     Field("seed", "seed", "seed", "0.12345",
           "seed string: the same seed gives the same data and initial weights",
@@ -500,7 +539,7 @@ FIELDS: tuple[Field, ...] = (
     Field("discretize", "discretize", "boolean", False, "discretize the output (display)"),
     Field("perc_train_data", "percTrainData", "number", 50.0,
           "percent of the points used for training", flag="--perc-train-data",
-          metavar="PERCENT", lo=10, hi=90, ui="10..90 in steps of 10", url_bad="clamp",
+          metavar="PERCENT", lo=10, hi=90, ui_range=(10, 90, 10), url_bad="clamp",
           url_note="clamped to 10..90; " + _ORIGINAL_NUMBER),
     Field("features", "x,y,xSquared,ySquared,xTimesY,sinX,sinY", "features", ("x", "y"),
           "enabled input features (one boolean URL key each)", flag="--features",

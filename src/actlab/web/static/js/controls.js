@@ -3,10 +3,9 @@
 
 const $ = (id) => document.getElementById(id);
 
-export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-export const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const SPEEDS = [5, 15, 30, 60, 120, 300, 1000];
-export const PLAYGROUND_ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear"];
+/** The sliders: [control id, config field]; their ranges come from the constraint table. */
+const SLIDERS = [["percTrainData", "perc_train_data"], ["noise", "noise"], ["batchSize", "batch_size"]];
 
 function option(value, text) {
   const o = document.createElement("option");
@@ -25,20 +24,47 @@ function selectNumber(select, value) {
   select.value = text;
 }
 
+/** Show `value` on a slider; a value beyond the table's range (a URL may carry one, e.g.
+ *  batchSize=100) widens the slider for as long as it is shown. */
 function setSlider(id, value) {
   const input = $(id);
-  if (Number(value) > Number(input.max)) input.max = String(value);
+  input.max = String(Math.max(Number(input.dataset.max), Number(value)));
   input.value = String(value);
   $(`${id}-value`).textContent = String(value);
 }
 
-/** Fill the menus that do not depend on the config. */
-export function fillMenus(catalog, limits) {
-  $("learningRate").replaceChildren(...LEARNING_RATES.map((v) => option(v)));
-  $("regularRate").replaceChildren(...REGULARIZATION_RATES.map((v) => option(v)));
-  const speeds = SPEEDS.filter((s) => s < limits.max_epochs_per_second);
-  speeds.push(limits.max_epochs_per_second);
-  $("speed").replaceChildren(...speeds.map((s) => option(s, `${s} epochs/s`)));
+function showLayerCount(n) {
+  $("num-layers").textContent = String(n);
+  $("layers-label").textContent = n === 1 ? "Hidden layer" : "Hidden layers";
+}
+
+const capitalized = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * Build the config controls from the constraint table (`GET /api/fields`, `fields.as_json()`):
+ * the learning-rate and regularization-rate menus (`ui_values`), the regularization and
+ * problem menus (`choices`), the sliders' min/max/step (`ui_range`), the activation menu (the
+ * playground's own `ui_values` first, then the rest of the registry `catalog`), and the
+ * table's defaults until the server's first config arrives. Returns the fields by name.
+ */
+export function buildControls(table, catalog) {
+  const byName = Object.fromEntries(table.fields.map((f) => [f.name, f]));
+  const field = (name) => {
+    const f = byName[name];
+    if (!f) throw new Error(`the constraint table has no field ${name}`);
+    return f;
+  };
+  $("learningRate").replaceChildren(...field("learning_rate").ui_values.map((v) => option(v)));
+  $("regularRate").replaceChildren(...field("regularization_rate").ui_values.map((v) => option(v)));
+  $("regularizations").replaceChildren(...field("regularization").choices.map((c) => option(c, c === "none" ? "None" : c)));
+  $("problem").replaceChildren(...field("problem").choices.map((c) => option(c, capitalized(c))));
+  for (const [id, name] of SLIDERS) {
+    const { min, max, step } = field(name).ui_range;
+    const input = $(id);
+    Object.assign(input, { min: String(min), step: String(step) });
+    input.dataset.max = String(max);
+    setSlider(id, field(name).default);
+  }
   const names = catalog.map((a) => a.name);
   const group = (label, list) => {
     const g = document.createElement("optgroup");
@@ -46,10 +72,25 @@ export function fillMenus(catalog, limits) {
     g.append(...list.map((n) => option(n)));
     return g;
   };
-  const classic = PLAYGROUND_ACTIVATIONS.filter((n) => names.includes(n));
+  const classic = field("activation").ui_values.filter((n) => names.includes(n));
   const more = names.filter((n) => !classic.includes(n));
   $("activations").replaceChildren(group("TF Playground", classic), group("More (actlab registry)", more));
   $("compare-add").replaceChildren(option("", "+ add an activation…"), ...names.map((n) => option(n)));
+  for (const [id, name] of [["learningRate", "learning_rate"], ["regularRate", "regularization_rate"]]) {
+    selectNumber($(id), field(name).default);
+  }
+  $("activations").value = field("activation").default;
+  $("regularizations").value = field("regularization").default ?? "none";
+  $("problem").value = field("problem").default;
+  showLayerCount(field("network_shape").default.length);
+  return byName;
+}
+
+/** Fill the speed menu (this server's limit, from its hello). */
+export function fillSpeeds(limits) {
+  const speeds = SPEEDS.filter((s) => s < limits.max_epochs_per_second);
+  speeds.push(limits.max_epochs_per_second);
+  $("speed").replaceChildren(...speeds.map((s) => option(s, `${s} epochs/s`)));
 }
 
 /** Show a config (snake_case fields from the server) in the controls. */
@@ -67,9 +108,7 @@ export function showConfig(cfg, speed) {
   $("show-test-data").checked = cfg.show_test_data;
   $("discretize").checked = cfg.discretize;
   selectNumber($("speed"), speed);
-  const n = cfg.network_shape.length;
-  $("num-layers").textContent = String(n);
-  $("layers-label").textContent = n === 1 ? "Hidden layer" : "Hidden layers";
+  showLayerCount(cfg.network_shape.length);
 }
 
 /** Inputs for the chosen activation's parameters (numbers or choices). */
@@ -120,7 +159,7 @@ export function bindControls(send, getConfig, limits, onDisplayChange) {
   });
   $("problem").addEventListener("change", (e) => set({ problem: e.target.value }));
   $("speed").addEventListener("change", (e) => send({ type: "speed", epochs_per_second: Number(e.target.value) }));
-  for (const [id, field] of [["percTrainData", "perc_train_data"], ["noise", "noise"], ["batchSize", "batch_size"]]) {
+  for (const [id, field] of SLIDERS) {
     const input = $(id);
     input.addEventListener("input", () => { $(`${id}-value`).textContent = input.value; });
     input.addEventListener("change", () => set({ [field]: Number(input.value) }));

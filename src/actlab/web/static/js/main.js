@@ -3,8 +3,8 @@
 
 import { RUN_COLORS, paintHeatmap } from "./colors.js";
 import {
-  ClassroomBuilder, applyHidden, bindControls, clearInlineErrors, fillMenus, neuronsChange,
-  showConfig, showInlineError, showParams,
+  ClassroomBuilder, applyHidden, bindControls, buildControls, clearInlineErrors, fillSpeeds,
+  neuronsChange, showConfig, showInlineError, showParams,
 } from "./controls.js";
 import { drawCurves } from "./curve.js";
 import { bytes, float32, float64, formatEpoch, formatLoss, points } from "./decode.js";
@@ -18,6 +18,7 @@ const HEATMAP_CELLS = 100;
 
 const state = {
   limits: null,
+  fields: null, // the constraint table's fields by name (GET /api/fields)
   catalog: [],
   config: null,
   hash: null,
@@ -107,7 +108,7 @@ function handle(msg) {
     case "hello":
       state.limits = msg.limits;
       state.speed = msg.speed;
-      fillMenus(state.catalog, state.limits);
+      fillSpeeds(state.limits);
       break;
     case "config":
       state.pendingConfig = msg; // drawn together with the frame that follows it
@@ -533,18 +534,26 @@ function watchEngine() {
   }, 1000);
 }
 
+/** GET a JSON endpoint; an HTTP error is an error too. */
+async function getJson(path) {
+  const response = await fetch(path);
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json();
+}
+
 async function start() {
   bindPage();
   watchEngine();
   try {
-    const [catalog, datasets] = await Promise.all([
-      fetch("/api/activations").then((r) => r.json()),
-      fetch("/api/datasets").then((r) => r.json()),
+    const [table, catalog, datasets] = await Promise.all([
+      getJson("/api/fields"), getJson("/api/activations"), getJson("/api/datasets"),
     ]);
     state.catalog = catalog;
+    state.fields = buildControls(table, catalog);
     pickers.render(datasets);
   } catch (error) {
     setStatus(`could not load the page's data: ${error}`, "error");
+    $("status").scrollIntoView({ block: "nearest" }); // the page has no controls without it
     return;
   }
   connect();
