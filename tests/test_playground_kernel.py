@@ -338,3 +338,12 @@ def test_lane_layout_round_trip():
         assert packed.shape == (-(-k // width), 3, 4, width)
         assert packed.flags.c_contiguous
         np.testing.assert_array_equal(kn._from_lanes(packed, k), a)
+
+
+def test_generated_modules_change_name_when_the_helpers_change(monkeypatch):
+    # the modules inline kernel.py's helpers; Numba's disk cache is keyed by the module's
+    # own file, so a helper change must give the module another source (hence name)
+    defs = [d for _, _, d in kn._builtin_definitions()]
+    before = kn.kernel_source(defs)
+    monkeypatch.setattr(kn, "_HELPERS_TAG", "0" * 16)
+    assert kn.kernel_source(defs) != before

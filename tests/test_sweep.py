@@ -192,6 +192,21 @@ def test_backends_and_chunkings_store_identical_results(tmp_path):
     assert ref.trained == other.trained == procs.trained == 12
 
 
+def test_run_all_trains_several_sweeps_in_one_stream_like_one_by_one(tmp_path):
+    other = {**SMALL, "name": "other", "base": {"dataset": "circle", "network_shape": [2]},
+             "axes": {"activation": ["tanh"], "learning_rate": [0.03]}}
+    sweep.run(SMALL, tmp_path / "a.sqlite", workers=1)
+    sweep.run(other, tmp_path / "a.sqlite", workers=1)
+    reports = sweep.run_all([SMALL, other], tmp_path / "b.sqlite", workers=2, chunk_size=2)
+    assert [r.name for r in reports] == ["small", "other"]
+    assert [len(r.rows) for r in reports] == [12, 3] and reports[0].trained == 15
+    assert _stable(sweep.load(tmp_path / "a.sqlite")) == _stable(sweep.load(tmp_path / "b.sqlite"))
+    again = sweep.run_all([SMALL, other], tmp_path / "b.sqlite", workers=2)
+    assert again[0].trained == 0 and again[0].skipped == 15
+    with pytest.raises(ActlabError, match="names must differ"):
+        sweep.run_all([SMALL, SMALL], tmp_path / "c.sqlite")
+
+
 def test_store_refuses_what_it_cannot_use(tmp_path):
     newer = tmp_path / "newer.sqlite"
     Store.open(newer).close()

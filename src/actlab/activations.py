@@ -666,8 +666,10 @@ _BIG = 800.0  # exp(-800) == 0 in float64/float32: clipping there changes no res
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = e^{min(x,0)} / (1 + e^{-|x|}): never overflows, no branches."""
-    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
+    """σ(x) = e^{min(x,0)} / (1 + e^{-|x|}): never overflows, no branches. One ``exp``:
+    for x <= 0 both exponents are x, for x > 0 the numerator is e^0 = 1 (same bits)."""
+    q = np.exp(-np.abs(x))
+    return np.where(x <= 0.0, q, 1.0) / (1.0 + q)
 
 
 def _sigmoid_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

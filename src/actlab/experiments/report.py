@@ -394,7 +394,9 @@ def render_html(rep: Reproduction, figs: dict[str, bytes]) -> str:
     elif s.name == "default":
         note = ('<p class="reason"><b>Default settings:</b> every step of the protocol, with '
                 f"fewer seeds than the full protocol so that it runs in minutes: tuning on "
-                f"{s.tune_seeds} seeds (full: 40), [8, 8] panel on {s.wide_seeds} (full: 40), "
+                f"{s.tune_seeds} seeds (full: 40), measuring on {s.held_seeds} held-out seeds "
+                f"(full: 80), [8, 8] panel on {s.wide_seeds} (full: 40), gradients after "
+                f"{s.grad_epochs} epochs of training (full: 30), "
                 f"depth-vs-speed on {s.speed_seeds} seeds (full: 40), dying units on "
                 f"{s.dying_seeds} (full: 40), digits on {s.digits_tune_seeds} + "
                 f"{s.digits_held_seeds} seeds and {s.digits_epochs} epochs (full: 20 + 20, "

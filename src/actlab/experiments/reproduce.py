@@ -90,12 +90,12 @@ class Settings:
 
     @classmethod
     def default(cls) -> Settings:
-        return cls(name="default", epochs=3000, tune_seeds=12, held_seeds=40, wide_seeds=8,
+        return cls(name="default", epochs=3000, tune_seeds=5, held_seeds=12, wide_seeds=4,
                    grad_depths=(1, 2, 3, 4, 6, 8, 12, 16, 20, 24), grad_seeds=100,
-                   grad_epochs=20, speed_depths=(1, 2, 4), speed_seeds=8, dying_seeds=12,
+                   grad_epochs=3, speed_depths=(1, 2, 4), speed_seeds=4, dying_seeds=6,
                    dying_every=100, centring_seeds=16, centring_epochs=300,
-                   property_samples=10**6, digits_tune_seeds=3, digits_held_seeds=6,
-                   digits_epochs=12)
+                   property_samples=10**6, digits_tune_seeds=2, digits_held_seeds=3,
+                   digits_epochs=6)
 
     @classmethod
     def quick(cls) -> Settings:

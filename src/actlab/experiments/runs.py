@@ -148,8 +148,8 @@ def _via_sweep(sweep: Any, specs: Sequence[dict[str, Any]], db: str | Path | Non
     with tempfile.TemporaryDirectory(prefix="actlab-reproduce-") as tmp:
         path = Path(db) if db is not None else Path(tmp) / "runs.sqlite"
         out = []
-        for spec in specs:
-            report = sweep.run(spec, path, progress=progress, backend=backend)
+        reports = sweep.run_all(list(specs), path, progress=progress, backend=backend)
+        for spec, report in zip(specs, reports, strict=True):
             rows = list(report.rows)
             if spec.get("curves") and rows and "test_loss" not in rows[0]:
                 rows = sweep.load(path, spec["name"], curves=True)

@@ -896,10 +896,16 @@ def _write_source(source: str, name: str) -> Path | None:
     return None
 
 
+_SOURCES: dict[tuple[str, ...], str] = {}
+
+
 def kernel_module(hidden: list[codegen.Definition]) -> ModuleType:
     """The kernel module for ``hidden`` activations, compiled on demand (cached by the hash
     of its generated source, in memory and on disk)."""
-    source = kernel_source(hidden)
+    digests = tuple(d.digest for d in hidden)
+    source = _SOURCES.get(digests)
+    if source is None:  # generating and re-checking the code takes ~40 ms: once a process
+        source = _SOURCES[digests] = kernel_source(hidden)
     name = "actlab_kernel_" + hashlib.sha256(source.encode()).hexdigest()[:24]
     with _MODULES_LOCK:
         if name in _MODULES:

@@ -33,8 +33,8 @@ from actlab.sweep.backends import default_workers, make_chunks, run_processes, r
 from actlab.sweep.spec import PlannedRun, Spec, load_spec, run_key
 from actlab.sweep.store import Store
 
-__all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "load", "load_spec",
-           "run", "run_key"]
+__all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "execute_all", "load",
+           "load_spec", "run", "run_all", "run_key"]
 
 #: The driver commits after every finished chunk, but at most once per this many seconds
 #: (tiny chunks are batched); a crash loses at most the chunks in flight and those
@@ -44,7 +44,7 @@ FLUSH_SECONDS = 0.1
 #: With ``workers=None``, sweeps smaller than this (network-epochs) train in this process
 #: (the kernel still uses every core through Numba's threads): starting worker processes
 #: costs a few seconds, more than they would save.
-AUTO_PROCESSES_MIN = 2_000_000
+AUTO_PROCESSES_MIN = 1_000_000
 
 Progress = Callable[[float, float], None]
 
@@ -91,6 +91,33 @@ def run(
     return SweepReport(s.name, rows, trained, skipped, time.perf_counter() - start)
 
 
+def run_all(
+    specs: list[Mapping[str, Any] | str | Path | Spec],
+    db: str | Path,
+    *,
+    workers: int | None = None,
+    ray: str | bool | None = None,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+    backend: str = "auto",
+) -> list[SweepReport]:
+    """:func:`run` for several specs in one stream of work (see :func:`execute_all`); one
+    report per spec, in order (``trained``/``skipped``/``seconds`` are the totals)."""
+    loaded = [load_spec(s) for s in specs]
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise ActlabError(f"run_all: sweep names must differ, got {names}")
+    start = time.perf_counter()
+    with Store.open(db) as store:
+        trained, skipped = execute_all(store, loaded, workers=workers, ray=ray,
+                                       progress=progress, chunk_size=chunk_size,
+                                       backend=backend)
+        rows = [store.rows(s.name) for s in loaded]
+    seconds = time.perf_counter() - start
+    return [SweepReport(s.name, r, trained, skipped, seconds)
+            for s, r in zip(loaded, rows, strict=True)]
+
+
 def load(db: str | Path, sweep: str | None = None, *, curves: bool = False
          ) -> list[dict[str, Any]]:
     """Stored runs of ``sweep`` (of every sweep if None), in grid order, as plain dicts.
@@ -123,23 +150,51 @@ def execute(
     finish within :data:`FLUSH_SECONDS` of the last commit are batched with the next);
     whatever finished is committed even when interrupted.
     """
+    return execute_all(store, [spec], workers=workers, ray=ray, progress=progress,
+                       chunk_size=chunk_size, backend=backend)
+
+
+def execute_all(
+    store: Store,
+    specs: list[Spec],
+    *,
+    workers: int | None = None,
+    ray: str | bool | None = None,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+    backend: str = "auto",
+) -> tuple[int, int]:
+    """:func:`execute` for several specs at once: their missing runs are trained in one
+    stream of chunks, so many small sweeps keep every core busy (one at a time, a sweep
+    smaller than a chunk per core would use one core); return (trained, reused) in all."""
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
                                 or workers < 1):
         raise ActlabError(f"workers must be a whole number >= 1, got {workers!r}")
-    planned = spec.runs(backend)
-    store.register(spec.name, spec.to_dict(), spec.taus, spec.epochs, planned)
-    todo = store.missing(planned, spec.taus, spec.curves)
-    skipped = len(planned) - len(todo)
-    if not todo:
+    todos: list[tuple[Spec, list[PlannedRun]]] = []
+    skipped = 0
+    queued: set[str] = set()  # a run shared by two specs is trained once (first spec's τs, curves)
+    for spec in specs:
+        planned = spec.runs(backend)
+        store.register(spec.name, spec.to_dict(), spec.taus, spec.epochs, planned)
+        todo = [r for r in store.missing(planned, spec.taus, spec.curves)
+                if r.key not in queued]
+        queued.update(r.key for r in todo)
+        skipped += len(planned) - len(todo)
+        if todo:
+            todos.append((spec, todo))
+    if not todos:
         if progress is not None:
             progress(1.0, 1.0)
         return 0, skipped
     n_workers = workers if workers is not None else default_workers()
-    if workers is None and ray in (None, False) and len(todo) * spec.epochs < AUTO_PROCESSES_MIN:
+    size = sum(len(todo) * spec.epochs for spec, todo in todos)
+    if workers is None and ray in (None, False) and size < AUTO_PROCESSES_MIN:
         n_workers = 1
-    chunks = make_chunks([(r.key, r.config) for r in todo], spec.epochs, spec.taus,
-                         spec.curves, backend, chunk_size,
-                         workers=1 if ray is None and n_workers == 1 else n_workers)
+    chunks = []
+    for spec, todo in todos:
+        chunks += make_chunks([(r.key, r.config) for r in todo], spec.epochs, spec.taus,
+                              spec.curves, backend, chunk_size,
+                              workers=1 if ray is None and n_workers == 1 else n_workers)
     if ray is not None and ray is not False:
         stream = run_ray(chunks, ray, num_cpus=workers, progress=progress)
     elif n_workers > 1 and len(chunks) > 1:

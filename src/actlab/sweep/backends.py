@@ -59,15 +59,16 @@ def make_chunks(
     """Group ``(key, config)`` runs by shape and cut each group into chunks.
 
     Without ``chunk_size``: at most :data:`CHUNK_SIZE` runs a chunk, and with several
-    workers small enough that each worker gets about two chunks (never below
-    :data:`MIN_CHUNK`).
+    workers small enough that each worker gets about four chunks (never below
+    :data:`MIN_CHUNK`), so that groups of unequal cost (Tanh costs 3× ReLU an epoch) still
+    share out evenly; a group is cut into equal parts.
     """
     from actlab.playground.engine import group_key
 
     if chunk_size is None:
         size = CHUNK_SIZE
         if workers > 1:
-            size = max(MIN_CHUNK, min(CHUNK_SIZE, math.ceil(len(runs) / (2 * workers))))
+            size = max(MIN_CHUNK, min(CHUNK_SIZE, math.ceil(len(runs) / (4 * workers))))
     else:
         if not isinstance(chunk_size, int) or chunk_size < 1:
             raise ActlabError(f"chunk size must be a whole number >= 1, got {chunk_size!r}")
@@ -87,8 +88,10 @@ def make_chunks(
 
         definition = activations.spec(first.activation).definition
         formulas = (definition,) if definition is not None else ()
-        for i in range(0, len(members), size):
-            part = members[i:i + size]
+        parts = math.ceil(len(members) / size)
+        step = math.ceil(len(members) / parts)  # equal parts, none above size
+        for i in range(0, len(members), step):
+            part = members[i:i + step]
             chunks.append(Chunk(tuple(k for k, _ in part), tuple(c for _, c in part),
                                 int(epochs), tuple(float(t) for t in taus), curves, backend,
                                 datasets, formulas))
