@@ -37,6 +37,17 @@ _TMP_NAME = re.compile(re.escape(TMP_PREFIX) + r"(\d+)-")
 MIN_FREE_BYTES = 1 << 20
 
 
+def size_text(n: float) -> str:
+    """A byte count for people: ``512 bytes``, ``3.2 MiB``, ``170 GiB``."""
+    if n < 1024:
+        return f"{int(n)} bytes"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        n /= 1024
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if n < 10 else f"{n:,.0f} {unit}"
+    raise AssertionError  # pragma: no cover
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 

@@ -54,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from actlab.experiments.compare import compare, format_table, parse_activations, seed_strings
-    from actlab.experiments.progress import ProgressLine
+    from actlab.experiments.progress import BuildLine, ProgressLine
     from actlab.outputs import Outputs, check_output
     from actlab.plots import FORMATS
 
@@ -90,9 +90,15 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressLine(
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",
         unit="runs", scale=1 / args.epochs)
-    result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
-                     progress=progress, backend=args.backend, db=args.db,
-                     workers=args.workers, limits=not args.no_limits)
+    building = None if args.quiet else BuildLine()
+    try:
+        result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
+                         progress=progress, backend=args.backend, db=args.db,
+                         workers=args.workers, limits=not args.no_limits,
+                         build_progress=building)
+    finally:
+        if building is not None:
+            building.close()
     if progress is not None:
         progress.close()
     with Outputs() as out:  # written before printing: a closed pipe cannot lose them

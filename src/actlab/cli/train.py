@@ -39,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from actlab.experiments.progress import BuildLine
     from actlab.outputs import Outputs, check_output
     from actlab.playground import Trainer, fields
 
@@ -55,9 +56,15 @@ def run(args: argparse.Namespace) -> int:
     for note in cfg.exceeds_ui():
         print(f"note: the playground's page cannot show this run: {note}", file=sys.stderr)
     describe_data(cfg, sys.stderr if args.json == "-" else sys.stdout)
-    trainer = Trainer([cfg], backend=args.backend, limits=not args.no_limits)
-    started = time.perf_counter()
     show = not args.quiet and args.json != "-"
+    building = BuildLine() if show else None
+    try:
+        trainer = Trainer([cfg], backend=args.backend, limits=not args.no_limits,
+                          build_progress=building)
+    finally:
+        if building is not None:
+            building.close()
+    started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
         if not show:

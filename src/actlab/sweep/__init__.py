@@ -69,6 +69,7 @@ def run(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     backend: str = "auto",
+    build_progress: Progress | None = None,
 ) -> SweepReport:
     """Train every run of ``spec`` missing from the store ``db``; return the sweep's rows.
 
@@ -79,14 +80,17 @@ def run(
     True for a local Ray, or a cluster address (``"auto"``, ``"ray://host:10001"``).
     ``progress(done, total)`` counts network-epochs; ``backend`` is the engine's
     (``"numpy"`` forces the reference implementation; it is part of each run key).
-    Invalid specs and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError`
-    before anything is trained or written.
+    ``build_progress(built, total)`` reports the building of each chunk's networks when
+    they train in this process (see :class:`~actlab.playground.Trainer`). Invalid specs
+    and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError` before anything is
+    trained or written.
     """
     s = load_spec(spec)
     start = time.perf_counter()
     with Store.open(db) as store:
         trained, skipped = execute(store, s, workers=workers, ray=ray, progress=progress,
-                                   chunk_size=chunk_size, backend=backend)
+                                   chunk_size=chunk_size, backend=backend,
+                                   build_progress=build_progress)
         rows = store.rows(s.name)
     return SweepReport(s.name, rows, trained, skipped, time.perf_counter() - start)
 
@@ -115,6 +119,7 @@ def execute(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     backend: str = "auto",
+    build_progress: Progress | None = None,
 ) -> tuple[int, int]:
     """Register ``spec`` in ``store`` and train its missing runs; return (trained, reused).
 
@@ -145,7 +150,8 @@ def execute(
     elif n_workers > 1 and len(chunks) > 1:
         stream = run_processes(chunks, min(n_workers, len(chunks)), progress=progress)
     else:
-        stream = run_serial(chunks, progress=progress, skip=_skipper(store))
+        stream = run_serial(chunks, progress=progress, skip=_skipper(store),
+                            build_progress=build_progress)
     trained = 0
     buffer: list[dict[str, Any]] = []
     last = -math.inf
