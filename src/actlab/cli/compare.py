@@ -53,9 +53,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.experiments.compare import compare, format_table, parse_activations, seed_strings
+    from actlab.experiments.compare import (
+        compare,
+        format_table,
+        json_bytes,
+        parse_activations,
+        seed_strings,
+    )
     from actlab.experiments.progress import BuildLine, ProgressLine
-    from actlab.outputs import Outputs, check_output
+    from actlab.outputs import Outputs, check_output, check_space
     from actlab.plots import FORMATS
 
     choices = parse_activations(args.activations)
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     plot_path = None if args.plot is None else check_output(
         args.plot, what="--plot", suffixes=FORMATS)
     base = config_from_args(args)
+    if json_path is not None:
+        check_space(json_path, json_bytes(base, len(choices) * len(seeds)), what="--json")
     if args.db is not None:
         from actlab.sweep.store import Store
 

@@ -137,6 +137,12 @@ class RunRecord:
         }
 
 
+def json_bytes(base: PlaygroundConfig, runs: int) -> int:
+    """A lower bound of the size of :meth:`Comparison.to_dict` as JSON for ``runs`` runs:
+    each run's entry holds its URL (about as long as ``base``'s)."""
+    return runs * len(base.to_url())
+
+
 def _tau_key(tau: float) -> str:
     return f"{tau:g}"
 

@@ -469,6 +469,14 @@ class RunResult:
         }
 
 
+def run_json_bytes(config: PlaygroundConfig, epochs: int) -> int:
+    """A lower bound of the size of a run's JSON (:meth:`RunResult.to_dict` written with
+    ``indent=1``, as ``actlab train --json`` does): at least 7 bytes (``"  null,\\n"``) for
+    each number of the two loss curves and the final weights and biases."""
+    sizes = config.layer_sizes
+    return 7 * (2 * (epochs + 1) + _weight_count(sizes) + sum(sizes[1:]))
+
+
 def _json_floats(a: np.ndarray) -> Any:
     if a.ndim == 0:
         v = float(a)

@@ -31,7 +31,7 @@ from typing import Any
 from actlab.errors import ActlabError
 from actlab.sweep.backends import default_workers, make_chunks, run_processes, run_ray, run_serial
 from actlab.sweep.spec import PlannedRun, Spec, load_spec, run_key
-from actlab.sweep.store import Store
+from actlab.sweep.store import Store, row_bytes
 
 __all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "load", "load_spec",
            "run", "run_key"]
@@ -139,6 +139,12 @@ def execute(
         if progress is not None:
             progress(1.0, 1.0)
         return 0, skipped
+    if str(store.path) != ":memory:":  # its disk must hold the new rows (before training)
+        from actlab.outputs import check_space
+
+        check_space(store.path, len(todo) * row_bytes(spec.epochs, spec.curves,
+                                                      todo[0].config.to_url()),
+                    what="database")
     n_workers = workers if workers is not None else default_workers()
     if workers is None and ray in (None, False) and len(todo) * spec.epochs < AUTO_PROCESSES_MIN:
         n_workers = 1
