@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -286,6 +287,45 @@ def test_input_is_not_modified_or_aliased():
         act.derivative(x)
         assert y is not x and not np.shares_memory(y, x)
         np.testing.assert_array_equal(x, [-1.0, 0.5, 2.0])
+
+
+def _peak_extra(fn, x) -> int:
+    """Peak bytes allocated while ``fn(x)`` runs (the result included)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        fn(x)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+def test_large_inputs_need_little_extra_memory(name, params):
+    # gelu's erf used ~8 times the input in temporaries: 1e8 values needed 6 GB extra
+    act = activations.get(name, **params)
+    x = np.random.default_rng(3).normal(0, 3, 2_000_000)  # 16 MB
+    for fn in (act, act.derivative):
+        assert _peak_extra(fn, x) < 2 * x.nbytes, fn
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+def test_blockwise_evaluation_gives_the_same_bits(name, params):
+    act = activations.get(name, **params)
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.normal(0, 5, 3 * activations.BLOCK + 123),
+                        [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, -1e300, 5e-324, 800.0]])
+    rng.shuffle(x)
+    with np.errstate(over="ignore"):
+        x32 = x.astype(np.float32)
+    for xx in (x, x32, x[:7 * (x.size // 7)].reshape(-1, 7).T):  # last: not contiguous
+        for fn in (act, act.derivative):
+            whole = fn(xx)
+            flat = np.ravel(xx)
+            pieces = np.concatenate([fn(flat[i:i + 10_000]) for i in range(0, flat.size,
+                                                                             10_000)])
+            assert whole.dtype == xx.dtype and whole.shape == xx.shape
+            assert np.ravel(whole).tobytes() == pieces.tobytes()
 
 
 def test_bad_input_dtype():

@@ -99,3 +99,76 @@ def test_flags_are_never_abbreviated(capsys):
         main(["train", "--learning", "0.1"])  # not --learning-rate
     assert info.value.code == 2
     assert "unrecognized arguments: --learning" in capsys.readouterr().err
+
+
+class FakeClock:
+    """``time.monotonic`` of :mod:`actlab.experiments.progress`, ``step`` s per reading."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+SWEEP_TOML = """name = "tiny"
+epochs = 2
+seeds = 2
+[axes]
+activation = ["relu"]
+"""
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "sweep"])
+@pytest.mark.parametrize("step", [0.0, 1.5])
+def test_builds_longer_than_2_s_show_progress(command, step, tmp_path, capsys, monkeypatch):
+    from actlab.experiments import progress
+
+    monkeypatch.setattr(progress, "time", FakeClock(step))  # each reading: step s later
+    argv = {
+        "train": ["train", "--epochs", "2", "--seed", "0.4242-build"],
+        "compare": ["compare", "--activations", "relu", "--seed-list", "0.4243-build",
+                    "--epochs", "2"],
+        "sweep": ["sweep", "run", str(tmp_path / "s.toml"), "--db",
+                  str(tmp_path / "s.sqlite"), "--workers", "1"],
+    }[command]
+    (tmp_path / "s.toml").write_text(SWEEP_TOML)
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert ("building" in err) == (step > 0), err  # never for builds under 2 s
+    if step:
+        assert "(100%)" in err.split("building")[-1]
+
+
+def test_build_line_on_a_terminal_is_erased_when_done(monkeypatch):
+    import io
+
+    from actlab.experiments import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(progress, "time", FakeClock(1.0))
+    screen = Terminal()
+    line = progress.BuildLine(stream=screen)
+    for done in range(11):
+        line(done, 10)
+    text = screen.getvalue()
+    assert "\rbuilding networks: 9/10 networks ( 90%)" in text
+    assert text.endswith("\r\x1b[K") and "\n" not in text  # gone: the next line takes its place
+    line(0, 1)  # a new build starts its own clock: silent again for 2 s
+    assert screen.getvalue() == text
+
+
+def test_a_network_too_large_for_memory_fails_at_once(capsys, monkeypatch):
+    from actlab.playground import engine
+
+    monkeypatch.setattr(engine, "physical_memory", lambda: 100_000)  # a 100 kB machine
+    code = main(["train", "--no-limits", "--network-shape", "64,64", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        "actlab train: error: 1 network of 4,288 weights needs at least 118 KiB of memory; "
+        "this machine has 98 KiB: use fewer or smaller networks")

@@ -283,6 +283,71 @@ def test_check_output_accepts_good_paths(tmp_path):
     assert _files(tmp_path) == []  # checking writes nothing
 
 
+def _disk(monkeypatch, free: int, min_free: int | None = None) -> None:
+    """Every disk has ``free`` bytes free (``shutil.disk_usage``), no tmpfs needed."""
+    import shutil
+    from types import SimpleNamespace
+
+    from actlab import outputs
+
+    monkeypatch.setattr(shutil, "disk_usage",
+                        lambda path: SimpleNamespace(total=1 << 40, used=0, free=free))
+    if min_free is not None:
+        monkeypatch.setattr(outputs, "MIN_FREE_BYTES", min_free)
+
+
+def test_free_space_is_checked_against_the_estimated_size(tmp_path, monkeypatch):
+    from actlab.outputs import check_space
+
+    _disk(monkeypatch, 2 << 20)  # 2 MiB free
+    target = tmp_path / "x.json"
+    assert check_output(target, size=3 << 19) == target  # 1.5 MiB fits
+    assert check_output_dir(tmp_path / "d", size=0) == tmp_path / "d"
+    check_space(tmp_path / "new" / "store.sqlite", 2 << 20)
+    message = (f"cannot write output {str(target)!r}: it needs at least 3.0 MiB and only "
+               "2.0 MiB are free on that disk")
+    with pytest.raises(ActlabError, match="^" + message.replace("(", r"\(") + "$"):
+        check_output(target, size=3 << 20)
+    with pytest.raises(ActlabError, match="needs at least 3.0 MiB and only 2.0 MiB"):
+        check_output_dir(tmp_path / "d", size=3 << 20)
+    with pytest.raises(ActlabError, match="^cannot write database .*store.sqlite'.* 2.0 MiB"):
+        check_space(tmp_path / "new" / "store.sqlite", 3 << 20, what="database")
+    assert _files(tmp_path) == []
+
+
+def test_outputs_too_big_for_the_disk_fail_before_training(tmp_path, capsys, monkeypatch):
+    _disk(monkeypatch, 100_000, min_free=0)  # 98 KiB free, nothing else in the way
+    # 10,000 epochs: two curves of 10,001 numbers, at least 7 bytes each in the JSON
+    err = _bad(capsys, tmp_path, ["train", "--epochs", "10000", "--quiet", "--json",
+                                  f"{tmp_path}/r.json"], "--json")
+    assert "needs at least 137 KiB and only 98 KiB are free on that disk" in err
+    _disk(monkeypatch, 1_000, min_free=0)  # compare's JSON: a URL for each of 3 × 3 runs
+    _bad(capsys, tmp_path, ["compare", "--seeds", "3", *FAST, "--json", f"{tmp_path}/c.json"],
+         "needs at least 3.5 KiB")
+    from actlab.experiments.reproduce import check_out_dir
+
+    _disk(monkeypatch, 1_100_000)  # above MIN_FREE_BYTES, below a report's size
+    with pytest.raises(ActlabError, match="--out .* needs at least 1.4 MiB and only 1.0 MiB"):
+        check_out_dir(tmp_path / "report")
+
+
+def test_a_sweep_store_too_big_for_the_disk_fails_before_training(tmp_path, capsys,
+                                                                  monkeypatch):
+    from actlab.sweep.store import Store
+
+    spec, db = tmp_path / "s.toml", tmp_path / "s.sqlite"
+    spec.write_text('name = "big"\nepochs = 1000\nseeds = 8\ncurves = true\n'
+                    '[axes]\nactivation = ["relu"]\n')
+    _disk(monkeypatch, 100_000, min_free=0)  # 8 runs × 2 curves × 1001 epochs × 8 bytes
+    assert main(["sweep", "run", str(spec), "--db", str(db), "--workers", "1",
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"cannot write database {str(db)!r}: it needs at least 128 KiB" in err, err
+    with Store.open(db, write=False) as store:
+        assert store.rows() == []  # nothing trained
+
+
 # ---------------------------------------------------------------------------- processes
 def _actlab(*argv: str, **kw) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}

@@ -151,3 +151,66 @@ def test_init_zero_starts_from_zero():
 def test_negative_epochs_is_an_error():
     with pytest.raises(ActlabError, match="epochs"):
         train(PlaygroundConfig(), -1)
+
+
+# ---------------------------------------------------------------- building
+
+
+def test_build_progress_counts_networks_and_changes_nothing():
+    configs = [PlaygroundConfig(seed=s, noise=10) for s in seeds(5)]
+    calls = []
+    built = Trainer(configs, backend="numpy", build_progress=lambda d, t: calls.append((d, t)))
+    assert calls[0] == (0, 5) and calls[-1] == (5, 5) and {t for _, t in calls} == {5}
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    plain = Trainer(configs, backend="numpy")
+    for a, b in zip(built.weights, plain.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(built.train_x, plain.train_x)
+    with pytest.raises(ActlabError, match="build_progress must be callable"):
+        Trainer(configs, build_progress=3)
+
+
+def test_a_large_network_reports_progress_while_its_weights_are_drawn(monkeypatch):
+    from actlab.playground import engine, rng
+
+    monkeypatch.setattr(engine, "_DRAW_PROGRESS_MIN", 100)  # "large": 100 weights or more
+    monkeypatch.setattr(rng, "PROGRESS_EVERY", 64)
+    cfg = PlaygroundConfig(seed="0.31337-build-progress", network_shape=(30, 20))  # 680
+    calls = []
+    tr = Trainer([cfg], backend="numpy", build_progress=lambda d, t: calls.append(d))
+    inside = [d for d in calls if 0 < d < 1]
+    assert len(inside) >= 8 and calls == sorted(calls) and calls[-1] == 1
+    # drawn in blocks, the same bits as one draw of the page's order
+    _, weights, _ = engine._build.__wrapped__(cfg.seed, cfg.data_source, cfg.problem,
+                                              float(cfg.noise), float(cfg.perc_train_data),
+                                              cfg.layer_sizes, cfg.init_zero)
+    for a, b in zip(tr.weights, weights, strict=True):
+        np.testing.assert_array_equal(a[0], b)
+
+
+def test_random_array_is_the_same_stream_in_blocks():
+    from actlab.playground.rng import SeedRandom
+
+    one, blocks = SeedRandom("0.777"), SeedRandom("0.777")
+    done = []
+    mixed = [blocks.random(), *blocks.random_array(70_000, progress=lambda d, t: done.append(d)),
+             blocks.random()]
+    assert mixed == [one.random() for _ in range(70_002)]
+    assert done == [65_536, 70_000] and one.calls == blocks.calls == 70_002
+
+
+def test_a_build_that_cannot_fit_in_memory_is_refused_at_once(monkeypatch):
+    from actlab.playground import engine
+
+    have = engine.physical_memory()
+    assert have is None or have > 1 << 20
+    small = [PlaygroundConfig(seed=s) for s in seeds(3)]
+    monkeypatch.setattr(engine, "physical_memory", lambda: 4096)
+    with pytest.raises(ActlabError, match=r"^3 networks of 18 weights need at least "
+                                          r"[\d.]+ KiB of memory; this machine has 4\.0 KiB"):
+        Trainer(small, limits=False)  # not a soft limit: it cannot work
+    wide = PlaygroundConfig(network_shape=(64, 64))
+    with pytest.raises(ActlabError, match="^1 network of 4,288 weights needs at least"):
+        train_many([wide], 1)
+    monkeypatch.setattr(engine, "physical_memory", lambda: None)  # unknown: not checked
+    assert Trainer(small).k == 3

@@ -168,8 +168,8 @@ def test_rows_match_the_engine_and_resume_trains_nothing(tmp_path, monkeypatch):
 
     calls = []
     real = backends.train_chunk
-    monkeypatch.setattr(backends, "train_chunk", lambda c, p=None: calls.append(c.size) or
-                        real(c, p))
+    monkeypatch.setattr(backends, "train_chunk", lambda c, *rest: calls.append(c.size) or
+                        real(c, *rest))
     again = sweep.run(SMALL, db, workers=1)
     assert (again.trained, again.skipped, calls) == (0, 12, [])
     bigger = {**SMALL, "axes": {**SMALL["axes"], "learning_rate": [0.1, 0.3, 1.0]}}

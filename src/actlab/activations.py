@@ -19,6 +19,8 @@ Numerics: any shape; float32 stays float32, float64 stays float64, other float d
 are computed in float64 and cast back, integers/bools/Python numbers give float64. The
 formulas are written to be stable for every input: ``±inf`` and ``±1e300`` give the
 mathematical limit without NumPy warnings, NaN gives NaN (for the derivative too).
+Inputs of more than :data:`BLOCK` values are evaluated block by block, so the memory
+needed beyond the result is a few MiB whatever the input's size (the same bits).
 """
 
 from __future__ import annotations
@@ -304,21 +306,40 @@ class Activation:
         return tuple(float(k) for k in self.spec.resolve("kinks", self.params))
 
 
+#: Inputs larger than this many values are evaluated block by block: a definition's
+#: temporaries (gelu's erf needs ~8 arrays of the input's size) then take a few MiB, not
+#: several times the input. Every entry is elementwise, so the values are the same bits.
+#: 2**16 float64 values = 512 KiB, a multiple of 64 bytes (blocks keep the input's
+#: alignment) that stays in the CPU's cache.
+BLOCK = 1 << 16
+
+
 def _apply(fn: Kernel, x: Any, items: tuple, *, derivative: bool) -> Any:
     a = np.asarray(x)
     if a.dtype.kind not in "fiub":
         raise ActlabError(f"activation input must be real numbers, got dtype {a.dtype}")
     dtype = a.dtype if a.dtype in (np.float32, np.float64) else None
-    if dtype is None:
-        a = a.astype(np.float64)
+    work = np.dtype(np.float64) if dtype is None else dtype
+    given = a.dtype
+    kw = dict(items)
     scalar = a.ndim == 0
-    if scalar:
-        a = a.reshape(1)
-    out = np.asarray(fn(a, **dict(items)), dtype=a.dtype)
-    if derivative:  # piecewise derivatives built from comparisons would turn NaN into 0/1
-        np.copyto(out, a, where=np.isnan(a))
-    if np.asarray(x).dtype.kind == "f" and dtype is None:  # float16, longdouble
-        out = out.astype(np.asarray(x).dtype)
+    if a.size <= BLOCK:
+        a = a.astype(work, copy=False).reshape(1) if scalar else a.astype(work, copy=False)
+        out = np.asarray(fn(a, **kw), dtype=work)
+        if derivative:  # piecewise derivatives built from comparisons would turn NaN into 0/1
+            np.copyto(out, a, where=np.isnan(a))
+    else:  # the output plus one block's temporaries (a copy too if x is not C-contiguous)
+        src = a.reshape(-1)
+        out = np.empty(a.shape, dtype=work)
+        flat = out.reshape(-1)
+        for start in range(0, src.size, BLOCK):
+            part = src[start:start + BLOCK].astype(work, copy=False)
+            dest = flat[start:start + BLOCK]
+            dest[...] = fn(part, **kw)
+            if derivative:
+                np.copyto(dest, part, where=np.isnan(part))
+    if given.kind == "f" and dtype is None:  # float16, longdouble
+        out = out.astype(given)
     return out.reshape(())[()] if scalar else out
 
 

@@ -6,9 +6,12 @@ half-written file. Two tools:
 - :func:`check_output` / :func:`check_output_dir` — called *before* the work: the path is
   not empty, its name fits the file system, it is not a folder (or a file where a folder is
   wanted), its folder exists (or can be created) and is writable (a real probe file, so
-  read-only mounts and full disks show up), and some space is free. Every problem, every
-  ``OSError`` included, becomes one :class:`~actlab.errors.ActlabError` naming the path and
-  the reason.
+  read-only mounts and full disks show up), and some space is free — at least
+  :data:`MIN_FREE_BYTES`, and at least the estimated size of what will be written where a
+  command can estimate it cheaply (``size``; :func:`check_space` for a file that grows,
+  such as a sweep store). Estimates are lower bounds, so the check never refuses a write
+  that would fit. Every problem, every ``OSError`` included, becomes one
+  :class:`~actlab.errors.ActlabError` naming the path and the reason.
 - :class:`Outputs` — stages every file of one command as a temporary file *inside its
   target folder* (so the final rename never crosses a file system) and renames them all at
   the end; on any error, ``KeyboardInterrupt`` or signal turned into one, the temporary
@@ -37,6 +40,17 @@ _TMP_NAME = re.compile(re.escape(TMP_PREFIX) + r"(\d+)-")
 MIN_FREE_BYTES = 1 << 20
 
 
+def size_text(n: float) -> str:
+    """A byte count for people: ``512 bytes``, ``3.2 MiB``, ``170 GiB``."""
+    if n < 1024:
+        return f"{int(n)} bytes"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        n /= 1024
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if n < 10 else f"{n:,.0f} {unit}"
+    raise AssertionError  # pragma: no cover
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
@@ -48,8 +62,9 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def _probe(folder: Path, what: str, shown: str) -> None:
-    """Create, write, sync and remove a small file in ``folder``: the real test."""
+def _probe(folder: Path, what: str, shown: str, size: int = 0) -> None:
+    """Create, write, sync and remove a small file in ``folder``: the real test; then
+    the free space, against :data:`MIN_FREE_BYTES` and ``size``."""
     probe = folder / f"{TMP_PREFIX}{os.getpid()}-probe-{secrets.token_hex(4)}"
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -63,12 +78,34 @@ def _probe(folder: Path, what: str, shown: str) -> None:
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
+    _free_space(folder, what, shown, size)
+
+
+def _free_space(folder: Path, what: str, shown: str, size: int) -> None:
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
         return
+    if size > MIN_FREE_BYTES and free < size:
+        raise ActlabError(f"cannot write {what} {shown}: it needs at least {size_text(size)} "
+                          f"and only {size_text(free)} are free on that disk")
     if free < MIN_FREE_BYTES:
         raise ActlabError(f"cannot write {what} {shown}: only {free} bytes free on that disk")
+
+
+def check_space(path: str | Path, size: int, *, what: str = "output") -> None:
+    """Check, before any work, that the disk where ``path`` is (or will be) has ``size``
+    bytes free: one ``statvfs`` of its nearest existing folder, no probe. ``size`` is a
+    lower bound of what will be written (e.g. a sweep store's growth); :class:`ActlabError`
+    (one line, naming the path, the size and the free space) if it does not fit."""
+    p = _as_path(path, what)
+    shown = _short(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    try:
+        anc, _ = _existing_ancestor(folder, what, shown)
+    except OSError:
+        return
+    _free_space(anc, what, shown, int(size))
 
 
 def _existing_ancestor(p: Path, what: str, shown: str) -> tuple[Path, list[Path]]:
@@ -132,11 +169,13 @@ def _as_path(path: Any, what: str) -> Path:
 
 
 def check_output(path: str | Path, *, what: str = "output",
-                 suffixes: tuple[str, ...] = (), create_parent: bool = False) -> Path:
+                 suffixes: tuple[str, ...] = (), create_parent: bool = False,
+                 size: int = 0) -> Path:
     """Check, before any work, that a file can be written at ``path``; return it.
 
     ``suffixes`` (e.g. ``(".png", ".svg")``) restricts the extension. The folder must exist
-    unless ``create_parent``. Raises :class:`ActlabError` (one line) otherwise.
+    unless ``create_parent``. ``size``: a lower bound of the file's size, if known (its
+    disk must have that much free). Raises :class:`ActlabError` (one line) otherwise.
     """
     p = _as_path(path, what)
     shown = _short(path)
@@ -156,12 +195,13 @@ def check_output(path: str | Path, *, what: str = "output",
         anc, _ = _existing_ancestor(parent, what, shown)
     except OSError as exc:
         raise ActlabError(f"cannot write {what} {shown}: {_reason(exc)}") from None
-    _probe(anc, what, shown)
+    _probe(anc, what, shown, size)
     return p
 
 
-def check_output_dir(path: str | Path, *, what: str = "output folder") -> Path:
-    """Check, before any work, that ``path`` is (or can be created as) a writable folder."""
+def check_output_dir(path: str | Path, *, what: str = "output folder", size: int = 0) -> Path:
+    """Check, before any work, that ``path`` is (or can be created as) a writable folder
+    (with ``size`` bytes free, a lower bound of what will be written there)."""
     p = _as_path(path, what)
     shown = _short(path)
     _check_name(p, what, shown)
@@ -171,7 +211,7 @@ def check_output_dir(path: str | Path, *, what: str = "output folder") -> Path:
         anc, _ = _existing_ancestor(p, what, shown)
     except OSError as exc:
         raise ActlabError(f"cannot write {what} {shown}: {_reason(exc)}") from None
-    _probe(anc, what, shown)
+    _probe(anc, what, shown, size)
     return p
 
 

@@ -53,9 +53,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.experiments.compare import compare, format_table, parse_activations, seed_strings
-    from actlab.experiments.progress import ProgressLine
-    from actlab.outputs import Outputs, check_output
+    from actlab.experiments.compare import (
+        compare,
+        format_table,
+        json_bytes,
+        parse_activations,
+        seed_strings,
+    )
+    from actlab.experiments.progress import BuildLine, ProgressLine
+    from actlab.outputs import Outputs, check_output, check_space
     from actlab.plots import FORMATS
 
     choices = parse_activations(args.activations)
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     plot_path = None if args.plot is None else check_output(
         args.plot, what="--plot", suffixes=FORMATS)
     base = config_from_args(args)
+    if json_path is not None:
+        check_space(json_path, json_bytes(base, len(choices) * len(seeds)), what="--json")
     if args.db is not None:
         from actlab.sweep.store import Store
 
@@ -90,9 +98,15 @@ def run(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressLine(
         f"{base.data_source}: {len(choices)} activations × {len(seeds)} seeds",
         unit="runs", scale=1 / args.epochs)
-    result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
-                     progress=progress, backend=args.backend, db=args.db,
-                     workers=args.workers, limits=not args.no_limits)
+    building = None if args.quiet else BuildLine()
+    try:
+        result = compare(base, choices, seeds, epochs=args.epochs, threshold=args.threshold,
+                         progress=progress, backend=args.backend, db=args.db,
+                         workers=args.workers, limits=not args.no_limits,
+                         build_progress=building)
+    finally:
+        if building is not None:
+            building.close()
     if progress is not None:
         progress.close()
     with Outputs() as out:  # written before printing: a closed pipe cannot lose them

@@ -85,7 +85,7 @@ def _query(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from actlab.experiments.progress import ProgressLine
+    from actlab.experiments.progress import BuildLine, ProgressLine
     from actlab.sweep import run
     from actlab.sweep.spec import load_spec
     from actlab.sweep.store import Store
@@ -96,10 +96,13 @@ def _run(args: argparse.Namespace) -> int:
     Store.open(args.db).close()  # refuse an unusable --db before anything trains
     progress = None if args.quiet else ProgressLine(
         f"sweep {spec.name}", unit="runs", scale=1 / spec.epochs)
+    building = None if args.quiet else BuildLine()
     try:
         report = run(spec, args.db, workers=args.workers, ray=args.ray, progress=progress,
-                     chunk_size=args.chunk_size)
+                     chunk_size=args.chunk_size, build_progress=building)
     finally:
+        if building is not None:
+            building.close()
         if progress is not None:
             progress.close()
     print(f"sweep {report.name}: {len(report.rows)}/{spec.size} runs stored in {args.db} "

@@ -39,8 +39,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.outputs import Outputs, check_output
+    from actlab.experiments.progress import BuildLine
+    from actlab.outputs import Outputs, check_output, check_space
     from actlab.playground import Trainer, fields
+    from actlab.playground.engine import run_json_bytes
 
     if args.epochs < 0:
         raise ActlabError(f"--epochs must be >= 0, got {args.epochs}")
@@ -52,12 +54,20 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     fields.check_limits(shapes=[cfg.network_shape], enabled=not args.no_limits,
                         names=LIMIT_NAMES)
+    if json_path is not None:  # its disk must hold the curves of every epoch
+        check_space(json_path, run_json_bytes(cfg, args.epochs), what="--json")
     for note in cfg.exceeds_ui():
         print(f"note: the playground's page cannot show this run: {note}", file=sys.stderr)
     describe_data(cfg, sys.stderr if args.json == "-" else sys.stdout)
-    trainer = Trainer([cfg], backend=args.backend, limits=not args.no_limits)
-    started = time.perf_counter()
     show = not args.quiet and args.json != "-"
+    building = BuildLine() if show else None
+    try:
+        trainer = Trainer([cfg], backend=args.backend, limits=not args.no_limits,
+                          build_progress=building)
+    finally:
+        if building is not None:
+            building.close()
+    started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
         if not show:

@@ -137,6 +137,12 @@ class RunRecord:
         }
 
 
+def json_bytes(base: PlaygroundConfig, runs: int) -> int:
+    """A lower bound of the size of :meth:`Comparison.to_dict` as JSON for ``runs`` runs:
+    each run's entry holds its URL (about as long as ``base``'s)."""
+    return runs * len(base.to_url())
+
+
 def _tau_key(tau: float) -> str:
     return f"{tau:g}"
 
@@ -256,6 +262,7 @@ def compare(
     workers: int | None = 1,
     ray: str | bool | None = None,
     limits: bool = True,
+    build_progress: Callable[[float, float], None] | None = None,
 ) -> Comparison:
     """Train ``base`` with every activation and seed, through the sweep machinery.
 
@@ -264,7 +271,8 @@ def compare(
     name ``compare-<dataset>-<hash>`` and a repeated or interrupted comparison trains only
     what is missing; without, an in-memory store is used. ``workers``/``ray`` choose the
     backend (default: this process, Numba on every core). ``progress(done, total)``
-    counts network-epochs. ``limits=False`` lifts the soft limits
+    counts network-epochs; ``build_progress(built, total)`` reports the building of the
+    networks trained in this process. ``limits=False`` lifts the soft limits
     (:data:`actlab.playground.fields.LIMITS`) on seeds and epochs.
     """
     from actlab.sweep import execute
@@ -294,7 +302,8 @@ def compare(
                       "axes": {"activation": texts}})
     start = time.perf_counter()
     with Store.open(":memory:" if db is None else db) as store:
-        execute(store, spec, workers=workers, ray=ray, progress=progress, backend=backend)
+        execute(store, spec, workers=workers, ray=ray, progress=progress, backend=backend,
+                build_progress=build_progress)
         rows = store.rows(name, curves=True)
     seconds = time.perf_counter() - start
     by_run = {(r["activation"], r["seed"]): r for r in rows}

@@ -20,7 +20,9 @@ class ProgressLine:
     On a terminal the line is redrawn in place (at most 10 times a second); elsewhere (a log
     file, a pipe) a full line is printed every ``log_every`` seconds, so logs stay short.
     ``unit`` names what ``done`` counts; ``scale`` converts it for display (e.g. network-
-    epochs → runs); with ``unit=""`` only the percentage is shown.
+    epochs → runs); with ``unit=""`` only the percentage is shown. Nothing is shown during
+    the first ``delay`` seconds (work that ends sooner stays silent); a ``transient`` line
+    is erased from a terminal when the work is done, instead of being kept.
     """
 
     def __init__(
@@ -30,6 +32,8 @@ class ProgressLine:
         scale: float = 1.0,
         stream: TextIO | None = None,
         log_every: float = 5.0,
+        delay: float = 0.0,
+        transient: bool = False,
     ) -> None:
         self.label = label
         self.unit = unit
@@ -37,6 +41,8 @@ class ProgressLine:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = 0.1 if self.tty else log_every
+        self.delay = delay
+        self.transient = transient
         self.start = time.monotonic()
         self._last = -1e9
         self._drawn = False
@@ -44,6 +50,8 @@ class ProgressLine:
     def __call__(self, done: float, total: float) -> None:
         now = time.monotonic()
         final = done >= total
+        if now - self.start < self.delay:
+            return
         if not final and now - self._last < self.interval:
             return
         self._last = now
@@ -62,18 +70,49 @@ class ProgressLine:
             self.stream.write("\r" + text + "\x1b[K")
             self._drawn = True
             if final:
-                self.stream.write("\n")
+                self.stream.write("\r\x1b[K" if self.transient else "\n")
                 self._drawn = False
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
 
     def close(self) -> None:
-        """End a line left open on a terminal."""
+        """End (or, if ``transient``, erase) a line left open on a terminal."""
         if self._drawn:
-            self.stream.write("\n")
+            self.stream.write("\r\x1b[K" if self.transient else "\n")
             self.stream.flush()
             self._drawn = False
+
+
+class BuildLine:
+    """``build_progress(built, total)`` for the CLI (:class:`~actlab.playground.Trainer`).
+
+    Each build (it starts at ``built == 0``) gets its own transient :class:`ProgressLine`,
+    shown only once that build has taken ``delay`` seconds: the usual builds stay silent,
+    one of 10,000 networks or of millions of weights says how far it is.
+    """
+
+    def __init__(self, delay: float = 2.0, stream: TextIO | None = None) -> None:
+        self.delay = delay
+        self.stream = stream
+        self._line: ProgressLine | None = None
+
+    def __call__(self, done: float, total: float) -> None:
+        if self._line is None or done == 0:
+            self.close()
+            many = total > 1  # one network: its share of weights drawn, in percent
+            self._line = ProgressLine("building networks" if many else "building the network",
+                                      unit="networks" if many else "", stream=self.stream,
+                                      delay=self.delay, transient=True)
+        self._line(done, total)
+        if done >= total:
+            self._line = None
+
+    def close(self) -> None:
+        """Erase a line left on a terminal by an interrupted build."""
+        if self._line is not None:
+            self._line.close()
+            self._line = None
 
 
 def note(message: str, stream: TextIO | None = None) -> None:

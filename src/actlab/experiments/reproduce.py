@@ -442,12 +442,17 @@ def evaluate(rep: Reproduction) -> list[C.Claim]:
 
 
 # ----------------------------------------------------------------------------- output
+#: A lower bound of a report's size (figures, report.html with them inside, the JSON
+#: files): ``--quick`` writes about 1.9 MB, the other settings more.
+REPORT_BYTES = 1_500_000
+
+
 def check_out_dir(out: str | Path) -> Path:
-    """The output folder, if usable (missing but creatable, or a writable folder);
-    ActlabError naming the path and the reason if not."""
+    """The output folder, if usable (missing but creatable, or a writable folder with
+    :data:`REPORT_BYTES` free); ActlabError naming the path and the reason if not."""
     from actlab.outputs import check_output_dir
 
-    return check_output_dir(out, what="--out")
+    return check_output_dir(out, what="--out", size=REPORT_BYTES)
 
 
 def measurements(rep: Reproduction) -> dict[str, Any]:

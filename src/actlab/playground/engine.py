@@ -21,8 +21,11 @@ both are checked against runs made with the playground's own code.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -33,7 +36,7 @@ from actlab import activations
 from actlab.errors import ActlabError, ActlabNote, KernelUnavailable
 from actlab.playground import fields
 from actlab.playground.config import PlaygroundConfig
-from actlab.playground.datasets import Data, features, generate
+from actlab.playground.datasets import NUM_SAMPLES, Data, features, generate
 from actlab.playground.rng import SeedRandom
 
 REG_NONE, REG_L1, REG_L2 = 0, 1, 2
@@ -48,6 +51,9 @@ WEIGHT_LIMIT = 1e6
 ENGINE_VERSION = "tfpg-1"
 
 Progress = Callable[[int, int], None]
+#: ``build_progress(built, total)``: networks built so far (a fraction within one large
+#: network while its weights are drawn) out of the networks of one build.
+BuildProgress = Callable[[float, float], None]
 
 
 def whole_number(name: str, value: Any, lo: int = 0, hi: int | None = None) -> int:
@@ -117,19 +123,58 @@ def _build_csv(
     return _finish(dataset.split(rng, perc_train), rng, layer_sizes, init_zero)
 
 
+#: Set while a Trainer builds with ``build_progress``: called with the share (0..1) of the
+#: current network's weights drawn so far (only for networks large enough to take time).
+_DRAW_PROGRESS: contextvars.ContextVar[Callable[[float], None] | None] = \
+    contextvars.ContextVar("actlab_draw_progress", default=None)
+#: Networks with at least this many weights report progress while their weights are drawn.
+_DRAW_PROGRESS_MIN = 1 << 17
+
+
 def _finish(data: Data, rng: SeedRandom, layer_sizes: tuple[int, ...], init_zero: bool) -> Built:
     """The initial weights and biases, drawn after the data as the page does."""
     weights, biases = [], []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True):
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+    total = _weight_count(layer_sizes)
+    hook = _DRAW_PROGRESS.get() if total >= _DRAW_PROGRESS_MIN else None
+    drawn = 0
+    for n_in, n_out in pairs:
         if init_zero:
             w = np.zeros((n_out, n_in))
         else:  # links are made node by node, each node's incoming links in order
-            w = (rng.random_array(n_out * n_in) - 0.5).reshape(n_out, n_in)
+            report = None
+            if hook is not None:
+                def report(done: int, _count: int, before: int = drawn,
+                           hook: Callable[[float], None] = hook) -> None:
+                    hook((before + done) / total)
+            w = rng.random_array(n_out * n_in, progress=report)
+            w -= 0.5  # in place: the same bits as ``w - 0.5``, without a second array
+            w = w.reshape(n_out, n_in)
+        drawn += n_in * n_out
         weights.append(w)
         biases.append(np.full(n_out, 0.0 if init_zero else INIT_BIAS))
     for a in (*weights, *biases, data.train_xy, data.train_labels, data.test_xy, data.test_labels):
         a.setflags(write=False)
     return data, tuple(weights), tuple(biases)
+
+
+def _initial(config: PlaygroundConfig) -> Built:
+    """The cached (read-only) data, weights and biases of ``config``'s page load."""
+    if config.data is not None:
+        return _build_csv(
+            config.seed, config.data, config.data_path, config.data_scale, config.problem,
+            config.data_columns, float(config.perc_train_data), config.layer_sizes,
+            config.init_zero,
+        )
+    return _build(
+        config.seed,
+        config.data_source,
+        config.problem,
+        float(config.noise),
+        float(config.perc_train_data),
+        config.layer_sizes,
+        config.init_zero,
+    )
 
 
 def initial_state(config: PlaygroundConfig) -> tuple[Data, list[np.ndarray], list[np.ndarray]]:
@@ -138,23 +183,59 @@ def initial_state(config: PlaygroundConfig) -> tuple[Data, list[np.ndarray], lis
     Draws happen in the page's order (data, shuffle, then one ``random() − 0.5`` per link).
     Results are cached, so the same seed shared by many runs is generated once.
     """
-    if config.data is not None:
-        data, w, b = _build_csv(
-            config.seed, config.data, config.data_path, config.data_scale, config.problem,
-            config.data_columns, float(config.perc_train_data), config.layer_sizes,
-            config.init_zero,
-        )
-    else:
-        data, w, b = _build(
-            config.seed,
-            config.data_source,
-            config.problem,
-            float(config.noise),
-            float(config.perc_train_data),
-            config.layer_sizes,
-            config.init_zero,
-        )
+    data, w, b = _initial(config)
     return data, [x.copy() for x in w], [x.copy() for x in b]
+
+
+def _weight_count(layer_sizes: tuple[int, ...]) -> int:
+    return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+
+
+def build_memory(configs: Sequence[PlaygroundConfig]) -> int:
+    """A lower bound, in bytes, of the memory a :class:`Trainer` of ``configs`` (one shape)
+    needs: stacked weights, biases and their accumulators, the dead-link masks, the
+    stacked data of generated datasets and the cached weights of one network."""
+    first = configs[0]
+    sizes = first.layer_sizes
+    n_w, n_b = _weight_count(sizes), sum(sizes[1:])
+    points = 0 if first.data is not None else NUM_SAMPLES[first.problem]
+    per_network = 16 * (n_w + n_b) + n_w + 8 * points * (sizes[0] + 1)
+    return len(configs) * per_network + 8 * n_w
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, or None where the system does not say."""
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def check_memory(configs: Sequence[PlaygroundConfig]) -> None:
+    """:class:`ActlabError` if building ``configs`` cannot fit in this machine's memory
+    (:func:`build_memory` above :func:`physical_memory`): one line instead of minutes of
+    swapping. Not a soft limit: ``limits=False`` does not lift it."""
+    from actlab.outputs import size_text
+
+    need, have = build_memory(configs), physical_memory()
+    if have is None or need <= have:
+        return
+    n_w = _weight_count(configs[0].layer_sizes)
+    what = "1 network" if len(configs) == 1 else f"{len(configs):,} networks"
+    verb = "needs" if len(configs) == 1 else "need"
+    raise ActlabError(f"{what} of {n_w:,} weights {verb} at least {size_text(need)} of "
+                      f"memory; this machine has {size_text(have)}: use fewer or smaller "
+                      "networks")
+
+
+@contextlib.contextmanager
+def _drawing(hook: Callable[[float], None] | None) -> Iterator[None]:
+    token = _DRAW_PROGRESS.set(hook)
+    try:
+        yield
+    finally:
+        _DRAW_PROGRESS.reset(token)
 
 
 def network_inputs(config: PlaygroundConfig, xy: np.ndarray) -> np.ndarray:
@@ -388,6 +469,14 @@ class RunResult:
         }
 
 
+def run_json_bytes(config: PlaygroundConfig, epochs: int) -> int:
+    """A lower bound of the size of a run's JSON (:meth:`RunResult.to_dict` written with
+    ``indent=1``, as ``actlab train --json`` does): at least 7 bytes (``"  null,\\n"``) for
+    each number of the two loss curves and the final weights and biases."""
+    sizes = config.layer_sizes
+    return 7 * (2 * (epochs + 1) + _weight_count(sizes) + sum(sizes[1:]))
+
+
 def _json_floats(a: np.ndarray) -> Any:
     if a.ndim == 0:
         v = float(a)
@@ -415,11 +504,15 @@ class Trainer:
     Every config may differ in seed (hence data and initial weights), learning rate,
     regularization and its rate, noise and initZero; they must share what shapes the
     arrays (see :func:`group_key`). ``backend`` is ``"numba"`` (fused kernel), ``"numpy"``
-    or ``"auto"`` (Numba when importable).
+    or ``"auto"`` (Numba when importable). ``build_progress(built, total)`` is called while
+    the networks are built (data and initial weights, in pure Python: 10,000 small networks
+    or one with millions of weights take a while); a build that cannot fit in memory is
+    refused first (:func:`check_memory`).
     """
 
     def __init__(self, configs: Sequence[PlaygroundConfig] | PlaygroundConfig,
-                 backend: str = "auto", limits: bool = True) -> None:
+                 backend: str = "auto", limits: bool = True,
+                 build_progress: BuildProgress | None = None) -> None:
         configs = _configs(configs, "configs")
         if not configs:
             raise ActlabError("Trainer needs at least one config")
@@ -434,11 +527,15 @@ class Trainer:
             )
         if not isinstance(backend, str) or backend not in ("auto", "numba", "numpy"):
             raise ActlabError(f"backend must be auto, numba or numpy, got {backend!r}")
+        if build_progress is not None and not callable(build_progress):
+            raise ActlabError(f"build_progress must be callable, got "
+                              f"{type(build_progress).__name__}")
+        check_memory(configs)
         self.configs = configs
         first = configs[0]
         self.net = Network.of(first)
         self.batch_size = first.batch_size
-        built = [initial_state(c) for c in configs]
+        built = _build_all(configs, build_progress)
         self.data = [b[0] for b in built]
         self.train_x = np.stack([network_inputs(first, d.train_xy) for d in self.data])
         self.train_y = np.stack([d.train_labels for d in self.data])
@@ -695,6 +792,21 @@ class Trainer:
             self._record(self._losses()[:, :, None])
 
 
+def _build_all(configs: Sequence[PlaygroundConfig],
+               progress: BuildProgress | None) -> list[Built]:
+    """Every config's cached data, weights and biases, reporting ``progress``."""
+    if progress is None:
+        return [_initial(c) for c in configs]
+    total = len(configs)
+    progress(0, total)
+    built = []
+    for k, c in enumerate(configs):
+        with _drawing(lambda share, k=k: progress(k + min(share, 1.0), total)):
+            built.append(_initial(c))
+        progress(k + 1, total)
+    return built
+
+
 @lru_cache(maxsize=1024)
 def _kernel_supports(activation: str, params: tuple) -> bool:
     try:
@@ -733,12 +845,13 @@ def _select_kernel(backend: str, config: PlaygroundConfig):
 # ---------------------------------------------------------------------------- one call
 def train(
     config: PlaygroundConfig, epochs: int, progress: Progress | None = None,
-    backend: str = "auto", limits: bool = True,
+    backend: str = "auto", limits: bool = True, build_progress: BuildProgress | None = None,
 ) -> RunResult:
     """Train one network for ``epochs`` epochs, exactly as the playground would."""
     if not isinstance(config, PlaygroundConfig):
         raise ActlabError(f"config must be a PlaygroundConfig, got {type(config).__name__}")
-    return train_many([config], epochs, progress=progress, backend=backend, limits=limits)[0]
+    return train_many([config], epochs, progress=progress, backend=backend, limits=limits,
+                      build_progress=build_progress)[0]
 
 
 def train_many(
@@ -747,6 +860,7 @@ def train_many(
     progress: Progress | None = None,
     backend: str = "auto",
     limits: bool = True,
+    build_progress: BuildProgress | None = None,
 ) -> list[RunResult]:
     """Train any mix of configs; compatible ones are stacked and trained together.
 
@@ -754,6 +868,7 @@ def train_many(
     not depend on which others it trained beside. ``progress(done, total)`` counts
     network-epochs. ``limits=False`` lifts the soft limits of
     :data:`actlab.playground.fields.LIMITS` (epochs, networks, layers, neurons).
+    ``build_progress(built, total)`` reports each group's build (see :class:`Trainer`).
     """
     configs = _configs(configs, "configs")
     epochs = whole_number("epochs", epochs)
@@ -766,7 +881,8 @@ def train_many(
     total = len(configs) * epochs
     done = 0
     for indices in groups.values():
-        trainer = Trainer([configs[i] for i in indices], backend=backend, limits=limits)
+        trainer = Trainer([configs[i] for i in indices], backend=backend, limits=limits,
+                          build_progress=build_progress)
         base = done
 
         def report(e: int, _total: int, base: int = base, k: int = len(indices)) -> None:

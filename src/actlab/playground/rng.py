@@ -14,6 +14,8 @@ Algorithm (see ``shared/reference/tf-playground.md``):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 
 _WIDTH = 256
@@ -56,41 +58,78 @@ class SeedRandom:
             j = (j + key[i % len(key)] + t) & 255
             s[i] = s[j]
             s[j] = t
-        self._s, self._i, self._j = s, 0, 0
         self.calls = 0
-        self._bytes(_WIDTH)  # RC4-drop[256]
-
-    def _bytes(self, count: int) -> list[int]:
-        """The next ``count`` RC4 output bytes."""
-        s, i, j = self._s, self._i, self._j
-        out = []
-        for _ in range(count):
-            i = (i + 1) & 255
-            t = s[i]
-            j = (j + t) & 255
-            s[i] = s[j]
-            s[j] = t
-            out.append(s[(s[i] + s[j]) & 255])
-        self._i, self._j = i, j
-        return out
+        self._doubles = _doubles(s)
 
     def random(self) -> float:
         """One double in [0, 1), as ``Math.random()`` returns it."""
         self.calls += 1
-        b = self._bytes(6)
-        n = float((((((b[0] << 8 | b[1]) << 8 | b[2]) << 8 | b[3]) << 8 | b[4]) << 8) | b[5])
+        return next(self._doubles)
+
+    def random_array(self, count: int,
+                     progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """The next ``count`` doubles as a float64 array (no Python list in between).
+
+        ``progress(done, count)`` is called after every :data:`PROGRESS_EVERY` values.
+        """
+        count = int(count)
+        if progress is None:
+            out = np.fromiter(self._doubles, np.float64, count)
+        else:
+            out = np.empty(count)
+            for start in range(0, count, PROGRESS_EVERY):
+                stop = min(count, start + PROGRESS_EVERY)
+                out[start:stop] = np.fromiter(self._doubles, np.float64, stop - start)
+                progress(stop, count)
+        self.calls += count
+        return out
+
+
+#: :meth:`SeedRandom.random_array` reports progress after this many values (~0.2 s).
+PROGRESS_EVERY = 1 << 16
+
+
+def _doubles(s: list[int]) -> Iterator[float]:
+    """seedrandom's doubles from the RC4 state ``s`` (after its key schedule).
+
+    One generator holds the whole state in local variables and does the RC4 steps in
+    place (no call and no list per byte, no attribute per double): about 1.5 times as fast
+    as a method per byte. The arithmetic is seedrandom's own, in the same order (so the
+    same bits).
+    """
+    i = j = 0
+    for _ in range(_WIDTH):  # RC4-drop[256]
+        i = (i + 1) & 255
+        t = s[i]
+        j = (j + t) & 255
+        s[i] = s[j]
+        s[j] = t
+    six = range(6)
+    while True:
+        n = 0
+        for _ in six:  # 6 bytes, big-endian
+            i = (i + 1) & 255
+            t = s[i]
+            j = (j + t) & 255
+            u = s[j]
+            s[i] = u
+            s[j] = t
+            n = n << 8 | s[(t + u) & 255]
+        n = float(n)
         d = _START
         x = 0
-        while n < _SIGNIFICANCE:
+        while n < _SIGNIFICANCE:  # one byte at a time until 52 bits are filled
             n = (n + x) * 256.0
             d *= 256.0
-            x = self._bytes(1)[0]
+            i = (i + 1) & 255
+            t = s[i]
+            j = (j + t) & 255
+            u = s[j]
+            s[i] = u
+            s[j] = t
+            x = s[(t + u) & 255]
         while n >= _OVERFLOW:
             n /= 2.0
             d /= 2.0
             x >>= 1
-        return (n + x) / d
-
-    def random_array(self, count: int) -> np.ndarray:
-        """The next ``count`` doubles as a float64 array."""
-        return np.array([self.random() for _ in range(count)], dtype=np.float64)
+        yield (n + x) / d

@@ -31,7 +31,7 @@ from typing import Any
 from actlab.errors import ActlabError
 from actlab.sweep.backends import default_workers, make_chunks, run_processes, run_ray, run_serial
 from actlab.sweep.spec import PlannedRun, Spec, load_spec, run_key
-from actlab.sweep.store import Store
+from actlab.sweep.store import Store, row_bytes
 
 __all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "execute_all", "load",
            "load_spec", "run", "run_all", "run_key"]
@@ -69,6 +69,7 @@ def run(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     backend: str = "auto",
+    build_progress: Progress | None = None,
 ) -> SweepReport:
     """Train every run of ``spec`` missing from the store ``db``; return the sweep's rows.
 
@@ -79,14 +80,17 @@ def run(
     True for a local Ray, or a cluster address (``"auto"``, ``"ray://host:10001"``).
     ``progress(done, total)`` counts network-epochs; ``backend`` is the engine's
     (``"numpy"`` forces the reference implementation; it is part of each run key).
-    Invalid specs and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError`
-    before anything is trained or written.
+    ``build_progress(built, total)`` reports the building of each chunk's networks when
+    they train in this process (see :class:`~actlab.playground.Trainer`). Invalid specs
+    and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError` before anything is
+    trained or written.
     """
     s = load_spec(spec)
     start = time.perf_counter()
     with Store.open(db) as store:
         trained, skipped = execute(store, s, workers=workers, ray=ray, progress=progress,
-                                   chunk_size=chunk_size, backend=backend)
+                                   chunk_size=chunk_size, backend=backend,
+                                   build_progress=build_progress)
         rows = store.rows(s.name)
     return SweepReport(s.name, rows, trained, skipped, time.perf_counter() - start)
 
@@ -142,6 +146,7 @@ def execute(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     backend: str = "auto",
+    build_progress: Progress | None = None,
 ) -> tuple[int, int]:
     """Register ``spec`` in ``store`` and train its missing runs; return (trained, reused).
 
@@ -186,6 +191,12 @@ def execute_all(
         if progress is not None:
             progress(1.0, 1.0)
         return 0, skipped
+    if str(store.path) != ":memory:":  # its disk must hold the new rows (before training)
+        from actlab.outputs import check_space
+
+        check_space(store.path, len(todo) * row_bytes(spec.epochs, spec.curves,
+                                                      todo[0].config.to_url()),
+                    what="database")
     n_workers = workers if workers is not None else default_workers()
     size = sum(len(todo) * spec.epochs for spec, todo in todos)
     if workers is None and ray in (None, False) and size < AUTO_PROCESSES_MIN:
@@ -200,7 +211,8 @@ def execute_all(
     elif n_workers > 1 and len(chunks) > 1:
         stream = run_processes(chunks, min(n_workers, len(chunks)), progress=progress)
     else:
-        stream = run_serial(chunks, progress=progress, skip=_skipper(store))
+        stream = run_serial(chunks, progress=progress, skip=_skipper(store),
+                            build_progress=build_progress)
     trained = 0
     buffer: list[dict[str, Any]] = []
     last = -math.inf

@@ -32,6 +32,7 @@ CHUNK_SIZE = 256
 MIN_CHUNK = 32
 
 Progress = Callable[[float, float], None]
+BuildProgress = Callable[[float, float], None]
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,11 @@ def _finite(v: float) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str, Any]]:
+def train_chunk(chunk: Chunk, progress: Progress | None = None,
+                build_progress: BuildProgress | None = None) -> list[dict[str, Any]]:
     """Train a chunk; one row per run, ready for :meth:`~actlab.sweep.store.Store.write`.
+
+    ``build_progress(built, total)`` reports the build of the chunk's networks.
 
     Per run: converged epoch per τ (first epoch with test loss ``<= τ``, None if never),
     ``diverged_at``, final and best (lowest finite) train/test loss, dead hidden units at
@@ -131,7 +135,7 @@ def train_chunk(chunk: Chunk, progress: Progress | None = None) -> list[dict[str
     # the backend named in the run keys, explicitly: "auto" may start on NumPy while a
     # cold kernel compiles, and stored numbers must not depend on the JIT cache's state
     engine = resolved_backend(chunk.configs[0], chunk.backend)
-    trainer = Trainer(list(chunk.configs), backend=engine)
+    trainer = Trainer(list(chunk.configs), backend=engine, build_progress=build_progress)
     k = trainer.k
     report = None
     if progress is not None:
@@ -221,11 +225,12 @@ class _Describer:
 # ------------------------------------------------------------------------------ backends
 def run_serial(chunks: Sequence[Chunk], progress: Progress | None = None,
                skip: Callable[[Chunk], Chunk | None] | None = None,
+               build_progress: BuildProgress | None = None,
                ) -> Iterator[list[dict[str, Any]]]:
     """Train chunks one after another in this process (Numba uses every core).
 
     ``skip(chunk)`` may return a smaller chunk (runs another process stored meanwhile
-    removed) or None (nothing left to do).
+    removed) or None (nothing left to do). ``build_progress`` reports each chunk's build.
     """
     total = float(sum(c.size * c.epochs for c in chunks))
     done = 0.0
@@ -245,7 +250,7 @@ def run_serial(chunks: Sequence[Chunk], progress: Progress | None = None,
             if progress is not None:
                 progress(base + d, total)
 
-        yield train_chunk(chunk, report)
+        yield train_chunk(chunk, report, build_progress)
         done = base + chunk.size * chunk.epochs
 
 

@@ -106,6 +106,12 @@ def decode_curve(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8").astype(np.float64)
 
 
+def row_bytes(epochs: int, curves: bool, url: str) -> int:
+    """A lower bound of what one stored run adds to a store: its URL (``url``'s length),
+    and with ``curves`` its two loss curves, 8 bytes an epoch each."""
+    return len(url) + (16 * (epochs + 1) if curves else 0)
+
+
 # ------------------------------------------------------------------------------- opening
 def _check_path(path: Path, write: bool) -> None:
     """Refuse anything that is not (or cannot become) a writable SQLite file, untouched."""
