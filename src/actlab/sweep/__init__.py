@@ -156,7 +156,7 @@ def execute(
     whatever finished is committed even when interrupted.
     """
     return execute_all(store, [spec], workers=workers, ray=ray, progress=progress,
-                       chunk_size=chunk_size, backend=backend)
+                       chunk_size=chunk_size, backend=backend, build_progress=build_progress)
 
 
 def execute_all(
@@ -168,6 +168,7 @@ def execute_all(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     backend: str = "auto",
+    build_progress: Progress | None = None,
 ) -> tuple[int, int]:
     """:func:`execute` for several specs at once: their missing runs are trained in one
     stream of chunks, so many small sweeps keep every core busy (one at a time, a sweep
@@ -194,9 +195,9 @@ def execute_all(
     if str(store.path) != ":memory:":  # its disk must hold the new rows (before training)
         from actlab.outputs import check_space
 
-        check_space(store.path, len(todo) * row_bytes(spec.epochs, spec.curves,
-                                                      todo[0].config.to_url()),
-                    what="database")
+        check_space(store.path, sum(len(todo) * row_bytes(spec.epochs, spec.curves,
+                                                          todo[0].config.to_url())
+                                    for spec, todo in todos), what="database")
     n_workers = workers if workers is not None else default_workers()
     size = sum(len(todo) * spec.epochs for spec, todo in todos)
     if workers is None and ray in (None, False) and size < AUTO_PROCESSES_MIN:
