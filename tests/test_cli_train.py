@@ -172,3 +172,17 @@ def test_a_network_too_large_for_memory_fails_at_once(capsys, monkeypatch):
     assert err.splitlines()[-1] == (
         "actlab train: error: 1 network of 4,288 weights needs at least 118 KiB of memory; "
         "this machine has 98 KiB: use fewer or smaller networks")
+
+
+def test_a_string_activation_parameter_trains_and_replays(tmp_path, capsys):
+    # web issue, problem 1: `--activation-param approximate=tanh` used to crash in to_hash
+    out = tmp_path / "gelu.json"
+    assert main(["train", "--activation", "gelu", "--activation-param", "approximate=tanh",
+                 "--epochs", "3", "--json", str(out), "--quiet"]) == 0
+    run = json.loads(out.read_text())
+    assert "activationParams=approximate:tanh" in run["url"]
+    assert "replay:" in capsys.readouterr().out
+    again = tmp_path / "again.json"
+    assert main(["train", "--url", run["url"], "--epochs", "3", "--json", str(again),
+                 "--quiet"]) == 0
+    assert json.loads(again.read_text())["test_loss"] == run["test_loss"]

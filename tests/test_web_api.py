@@ -835,3 +835,30 @@ def test_string_parameters_and_odd_url_values_keep_the_page_working(client: Test
         "relu", 0.1, "0.42")
     assert fields_["network_shape"] == [3, 3] and fields_["features"]
     assert len(page.notices) >= 3 and not page.errors  # noise, dataset, features: said
+
+
+def test_the_scheduler_hands_out_slots_in_arrival_order_so_no_tab_starves():
+    # web issue, problem 4: with fewer slots than busy tabs, each tab's next slice waits
+    # behind the others' (first come, first served), and a playing tab's share of the
+    # cores shrinks with the number of playing tabs
+    import asyncio
+
+    from actlab.web.connection import Scheduler
+
+    order: list[str] = []
+
+    async def tab(name: str, scheduler: Scheduler) -> None:
+        for _ in range(4):
+            await scheduler.run(order.append, name)
+
+    async def main_() -> None:
+        scheduler = Scheduler(slots=1)
+        await asyncio.gather(*(tab(n, scheduler) for n in "abc"))
+
+    asyncio.run(main_())
+    assert sorted(order) == sorted("abc" * 4)
+    for i in range(0, 12, 3):  # every round serves every tab once
+        assert sorted(order[i:i + 3]) == ["a", "b", "c"], order
+    s = Scheduler(slots=2)
+    s.playing = 5
+    assert s.share() == pytest.approx(0.4)

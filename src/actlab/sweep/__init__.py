@@ -41,10 +41,12 @@ __all__ = ["PlannedRun", "Spec", "Store", "SweepReport", "execute", "execute_all
 #: finished within the last interval.
 FLUSH_SECONDS = 0.1
 
-#: With ``workers=None``, sweeps smaller than this (network-epochs) train in this process
+#: With ``workers=None``, sweeps smaller than this (network-epochs of the playground's
+#: default [4, 2] network; deeper or wider networks count by their number of weights,
+#: see :func:`_relative_cost`) train in this process
 #: (the kernel still uses every core through Numba's threads): starting worker processes
 #: costs a few seconds, more than they would save.
-AUTO_PROCESSES_MIN = 1_000_000
+AUTO_PROCESSES_MIN = 500_000
 
 Progress = Callable[[float, float], None]
 
@@ -199,7 +201,7 @@ def execute_all(
                                                           todo[0].config.to_url())
                                     for spec, todo in todos), what="database")
     n_workers = workers if workers is not None else default_workers()
-    size = sum(len(todo) * spec.epochs for spec, todo in todos)
+    size = sum(spec.epochs * _relative_cost(r.config) for spec, todo in todos for r in todo)
     if workers is None and ray in (None, False) and size < AUTO_PROCESSES_MIN:
         n_workers = 1
     chunks = []
@@ -231,6 +233,13 @@ def execute_all(
             close()
         store.write(buffer)
     return trained, skipped
+
+
+def _relative_cost(config: Any) -> float:
+    """An epoch's cost relative to the playground's default network ([4, 2] on x, y: 18
+    weights), by the number of weights (a deep net's epoch costs many small ones)."""
+    sizes = config.layer_sizes
+    return max(1.0, sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False)) / 18)
 
 
 def _skipper(store: Store) -> Callable[[Any], Any]:
