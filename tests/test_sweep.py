@@ -280,6 +280,11 @@ def test_cli_status_summary_export_plot(tmp_path, capsys):
     assert len(data) == 12 and len(data[0]["test_loss"]) == 31
     assert set(data[0]) >= {"url", "seed", "config", "converged", "diverged_at",
                             "final_train_loss", "final_test_loss", "train_loss"}
+    capsys.readouterr()
+    assert main(["sweep", "export", "--db", db, "--json", "-"]) == 0  # standard output
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["key"] for r in listed] == [r["key"] for r in data]
+    assert all({"learning_rate", "activation", "seed", "url"} <= set(r) for r in listed)
     assert main(["sweep", "export", "--db", db, "--csv", str(tmp_path / "e.csv")]) == 0
     lines = (tmp_path / "e.csv").read_text().splitlines()
     assert len(lines) == 13 and lines[0].startswith("sweep,key,seed,activation,learning_rate")

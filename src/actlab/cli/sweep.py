@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 from actlab.errors import ActlabError
 
@@ -57,8 +55,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _db(e)
     e.add_argument("--sweep", metavar="NAME", help="only this sweep (default: all)")
     fmt = e.add_mutually_exclusive_group(required=True)
-    fmt.add_argument("--json", metavar="PATH", help="write a JSON list of runs")
-    fmt.add_argument("--csv", metavar="PATH", help="write one CSV line per run")
+    fmt.add_argument("--json", metavar="PATH", help="write a JSON list of runs ('-': stdout)")
+    fmt.add_argument("--csv", metavar="PATH", help="write one CSV line per run ('-': stdout)")
     e.add_argument("--curves", action="store_true",
                    help="include per-epoch train_loss/test_loss (JSON only)")
     e.set_defaults(func=_export)
@@ -165,36 +163,27 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atomic(path: str, text: str, suffixes: tuple[str, ...]) -> None:
-    target = Path(path)
-    if target.suffix.lower() not in suffixes:
-        raise ActlabError(f"output file must end in {' or '.join(suffixes)}, got {path!r}")
-    if target.is_dir():
-        raise ActlabError(f"output file {path!r} is a folder")
-    if not target.parent.is_dir():
-        raise ActlabError(f"folder {str(target.parent)!r} does not exist")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ActlabError(f"cannot write {path!r}: {exc.strerror}") from None
-
-
 def _export(args: argparse.Namespace) -> int:
+    from actlab.outputs import Outputs, check_output
     from actlab.sweep import load
     from actlab.sweep.summary import to_csv, to_json
 
     if args.csv and args.curves:
         raise ActlabError("--curves is available with --json only")
     path = args.json or args.csv
-    suffixes = (".json",) if args.json else (".csv",)
-    if Path(path).suffix.lower() not in suffixes:  # check before the (long) read
-        raise ActlabError(f"output file must end in {suffixes[0]}, got {path!r}")
+    flag = "--json" if args.json else "--csv"
+    if path != "-":  # '-' is standard output; a file is checked before the (long) read
+        check_output(path, what=flag, suffixes=(".json",) if args.json else (".csv",))
     rows = load(args.db, args.sweep, curves=args.curves)
-    _write_atomic(path, to_json(rows) if args.json else to_csv(rows), suffixes)
-    print(f"wrote {len(rows)} runs to {path}", file=sys.stderr)
+    text = to_json(rows) if args.json else to_csv(rows)
+    if path == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    else:
+        with Outputs() as out:  # staged and renamed: complete or absent
+            out.write_text(path, text)
+    print(f"wrote {len(rows)} runs to {'standard output' if path == '-' else path}",
+          file=sys.stderr)
     return 0
 
 
