@@ -59,7 +59,10 @@ def rate(activation: str, params: dict, k: int, min_time: float, repeats: int) -
 _COLD = """
 import time, sys
 t0 = time.perf_counter()
+from actlab import activations
 from actlab.playground import PlaygroundConfig, Trainer
+if len(sys.argv) > 2:  # a formula activation: defined first (parse, f', checks)
+    activations.define(sys.argv[1], sys.argv[2])
 tr = Trainer([PlaygroundConfig(activation=sys.argv[1], seed="0.5")])
 tr.step(1)
 t1 = time.perf_counter()
@@ -72,13 +75,17 @@ print(f"{t1 - t0:.2f} {t2 - t0:.2f}")
 """
 
 
-def cold_start(activation: str) -> tuple[str, str]:
+def cold_start(activation: str, formula: str | None = None) -> tuple[str, str]:
+    """Seconds from process start to the first epoch's losses and to a ready kernel, with
+    an empty kernel cache and then with the cache that run left (``formula``: defined
+    first, under the name ``activation``)."""
+    extra = [] if formula is None else [formula]
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "ACTLAB_KERNEL_CACHE": tmp,
                "NUMBA_CACHE_DIR": tmp}
         out = []
         for _ in range(2):  # cold, then warm (same cache)
-            proc = subprocess.run([sys.executable, "-c", _COLD, activation], env=env,
+            proc = subprocess.run([sys.executable, "-c", _COLD, activation, *extra], env=env,
                                   capture_output=True, text=True, check=True)
             out.append(proc.stdout.strip())
     return out[0], out[1]
@@ -117,6 +124,8 @@ def main() -> None:
         for name in ("relu", "tanh"):
             cold, warm = cold_start(name)
             print(f"  {name}: cold {cold}   warm cache {warm}")
+        cold, warm = cold_start("swish17", "x*sigmoid(1.702*x)")
+        print(f"  formula swish17 (defined in the process): cold {cold}   warm cache {warm}")
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

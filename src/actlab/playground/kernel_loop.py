@@ -5,7 +5,8 @@ The block between the ``generated`` markers is replaced by the activations' scal
 (translated from the registry's one definition of each by :mod:`actlab.codegen`) and the
 lane loops that call them: ``_activate`` for the hidden layers (one loop per activation,
 chosen by the code ``pr[0]``), ``_activate_output`` for the output node (tanh or linear,
-``pr[1]``); parameters follow from ``pr[2]``. The rest is copied verbatim. This file itself
+``pr[1]``), each also in a value-only form (``_activate_f``, ``_activate_output_f``) for the
+loss passes; parameters follow from ``pr[2]``. The rest is copied verbatim. This file itself
 is never imported for training: it is the text the generator reads (its placeholder
 activation, the identity, only keeps it importable and lint-clean).
 
