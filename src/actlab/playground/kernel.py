@@ -306,6 +306,27 @@ def _v8_exp(x):
 
 
 @njit(forceinline=True, error_model="numpy")
+def _expm1_reduced(xr, c, k):
+    """fdlibm ``expm1``'s core after the reduction ``x = k·ln2 + xr`` (``c``: the
+    reduction's rounding correction, ``k`` an integer-valued double): ``(y0, e, 2**k, y)``
+    with ``y0`` the result for k = 0, ``e`` the corrected remainder term and ``y`` the result
+    for 2 <= k <= 56; the callers select their other cases. Shared by :func:`_v8_expm1` and
+    the specialised :func:`_v8_tanh` (inlined, so the same instructions in both)."""
+    hfx = 0.5 * xr
+    hxs = xr * hfx
+    r1 = 1.0 + hxs * (_Q1 + hxs * (_Q2 + hxs * (_Q3 + hxs * (_Q4 + hxs * _Q5))))
+    t = 3.0 - r1 * hfx
+    e = hxs * ((r1 - t) / (6.0 - xr * t))
+    y0 = xr - (xr * e - hxs)  # k == 0
+    e = (xr * (e - c) - c) - hxs
+    twopk = _pow2(k)
+    twomk = _pow2(-k)
+    y = ((xr - (e + twomk)) + 1.0) * twopk  # 20 <= k <= 56
+    y = ((1.0 - twomk) - (e - xr)) * twopk if k < 20.0 else y  # 2 <= k < 20
+    return y0, e, twopk, y
+
+
+@njit(forceinline=True, error_model="numpy")
 def _v8_expm1(x):
     """V8's ``Math.expm1`` (fdlibm ``expm1``)."""
     ax = abs(x)
@@ -324,17 +345,7 @@ def _v8_expm1(x):
     xr = xr if reduce else x
     c = c if reduce else 0.0
     k = kf  # an integer, kept as a double (see _pow2)
-    hfx = 0.5 * xr
-    hxs = xr * hfx
-    r1 = 1.0 + hxs * (_Q1 + hxs * (_Q2 + hxs * (_Q3 + hxs * (_Q4 + hxs * _Q5))))
-    t = 3.0 - r1 * hfx
-    e = hxs * ((r1 - t) / (6.0 - xr * t))
-    y0 = xr - (xr * e - hxs)  # k == 0
-    e = (xr * (e - c) - c) - hxs
-    twopk = _pow2(k)
-    twomk = _pow2(-k)
-    y = ((xr - (e + twomk)) + 1.0) * twopk  # 20 <= k <= 56
-    y = ((1.0 - twomk) - (e - xr)) * twopk if k < 20.0 else y  # 2 <= k < 20
+    y0, e, twopk, y = _expm1_reduced(xr, c, k)
     y1 = 1.0 - (e - xr)
     yd = (y1 * 2.0 * twopk if k == 1024.0 else y1 * twopk) - 1.0
     y = yd if (k <= -2.0) | (k > 56.0) else y
@@ -371,17 +382,7 @@ def _v8_tanh(x):
     k = kf if reduce else 0.0
     xr = xr if reduce else arg
     c = c if reduce else 0.0
-    hfx = 0.5 * xr
-    hxs = xr * hfx
-    r1 = 1.0 + hxs * (_Q1 + hxs * (_Q2 + hxs * (_Q3 + hxs * (_Q4 + hxs * _Q5))))
-    t = 3.0 - r1 * hfx
-    e = hxs * ((r1 - t) / (6.0 - xr * t))
-    y0 = xr - (xr * e - hxs)  # k == 0
-    e = (xr * (e - c) - c) - hxs
-    twopk = _pow2(k)
-    twomk = _pow2(-k)
-    y = ((xr - (e + twomk)) + 1.0) * twopk  # 20 <= k <= 56
-    y = ((1.0 - twomk) - (e - xr)) * twopk if k < 20.0 else y  # 3 <= k < 20
+    y0, e, twopk, y = _expm1_reduced(xr, c, k)  # y: 3 <= k <= 56
     y = (1.0 - (e - xr)) * twopk - 1.0 if (k <= -2.0) | (k > 56.0) else y
     y = 0.5 * (xr - e) - 0.5 if k == -1.0 else y
     y = y0 if k == 0.0 else y  # y = expm1(arg)
