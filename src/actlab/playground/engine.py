@@ -135,7 +135,7 @@ def _finish(data: Data, rng: SeedRandom, layer_sizes: tuple[int, ...], init_zero
     """The initial weights and biases, drawn after the data as the page does."""
     weights, biases = [], []
     pairs = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
-    total = _weight_count(layer_sizes)
+    total = weight_count(layer_sizes)
     hook = _DRAW_PROGRESS.get() if total >= _DRAW_PROGRESS_MIN else None
     drawn = 0
     for n_in, n_out in pairs:
@@ -187,7 +187,8 @@ def initial_state(config: PlaygroundConfig) -> tuple[Data, list[np.ndarray], lis
     return data, [x.copy() for x in w], [x.copy() for x in b]
 
 
-def _weight_count(layer_sizes: tuple[int, ...]) -> int:
+def weight_count(layer_sizes: tuple[int, ...]) -> int:
+    """The number of links (weights) of a network with these layer sizes."""
     return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
 
 
@@ -197,7 +198,7 @@ def build_memory(configs: Sequence[PlaygroundConfig]) -> int:
     stacked data of generated datasets and the cached weights of one network."""
     first = configs[0]
     sizes = first.layer_sizes
-    n_w, n_b = _weight_count(sizes), sum(sizes[1:])
+    n_w, n_b = weight_count(sizes), sum(sizes[1:])
     points = 0 if first.data is not None else NUM_SAMPLES[first.problem]
     per_network = 16 * (n_w + n_b) + n_w + 8 * points * (sizes[0] + 1)
     return len(configs) * per_network + 8 * n_w
@@ -221,7 +222,7 @@ def check_memory(configs: Sequence[PlaygroundConfig]) -> None:
     need, have = build_memory(configs), physical_memory()
     if have is None or need <= have:
         return
-    n_w = _weight_count(configs[0].layer_sizes)
+    n_w = weight_count(configs[0].layer_sizes)
     what = "1 network" if len(configs) == 1 else f"{len(configs):,} networks"
     verb = "needs" if len(configs) == 1 else "need"
     raise ActlabError(f"{what} of {n_w:,} weights {verb} at least {size_text(need)} of "
@@ -474,7 +475,7 @@ def run_json_bytes(config: PlaygroundConfig, epochs: int) -> int:
     ``indent=1``, as ``actlab train --json`` does): at least 7 bytes (``"  null,\\n"``) for
     each number of the two loss curves and the final weights and biases."""
     sizes = config.layer_sizes
-    return 7 * (2 * (epochs + 1) + _weight_count(sizes) + sum(sizes[1:]))
+    return 7 * (2 * (epochs + 1) + weight_count(sizes) + sum(sizes[1:]))
 
 
 def _json_floats(a: np.ndarray) -> Any:

@@ -21,6 +21,7 @@ uses it too (:func:`execute`).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -87,14 +88,8 @@ def run(
     and unusable ``db`` paths raise :class:`~actlab.errors.ActlabError` before anything is
     trained or written.
     """
-    s = load_spec(spec)
-    start = time.perf_counter()
-    with Store.open(db) as store:
-        trained, skipped = execute(store, s, workers=workers, ray=ray, progress=progress,
-                                   chunk_size=chunk_size, backend=backend,
-                                   build_progress=build_progress)
-        rows = store.rows(s.name)
-    return SweepReport(s.name, rows, trained, skipped, time.perf_counter() - start)
+    return run_all([spec], db, workers=workers, ray=ray, progress=progress,
+                   chunk_size=chunk_size, backend=backend, build_progress=build_progress)[0]
 
 
 def run_all(
@@ -106,6 +101,7 @@ def run_all(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     backend: str = "auto",
+    build_progress: Progress | None = None,
 ) -> list[SweepReport]:
     """:func:`run` for several specs in one stream of work (see :func:`execute_all`); one
     report per spec, in order (``trained``/``skipped``/``seconds`` are the totals)."""
@@ -117,7 +113,7 @@ def run_all(
     with Store.open(db) as store:
         trained, skipped = execute_all(store, loaded, workers=workers, ray=ray,
                                        progress=progress, chunk_size=chunk_size,
-                                       backend=backend)
+                                       backend=backend, build_progress=build_progress)
         rows = [store.rows(s.name) for s in loaded]
     seconds = time.perf_counter() - start
     return [SweepReport(s.name, r, trained, skipped, seconds)
@@ -238,8 +234,17 @@ def execute_all(
 def _relative_cost(config: Any) -> float:
     """An epoch's cost relative to the playground's default network ([4, 2] on x, y: 18
     weights), by the number of weights (a deep net's epoch costs many small ones)."""
-    sizes = config.layer_sizes
-    return max(1.0, sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False)) / 18)
+    from actlab.playground.engine import weight_count
+
+    return max(1.0, weight_count(config.layer_sizes) / _default_weights())
+
+
+@functools.lru_cache(maxsize=1)
+def _default_weights() -> int:
+    from actlab.playground import PlaygroundConfig
+    from actlab.playground.engine import weight_count
+
+    return weight_count(PlaygroundConfig().layer_sizes)
 
 
 def _skipper(store: Store) -> Callable[[Any], Any]:
