@@ -97,12 +97,16 @@ def main() -> None:
     ap.add_argument("--min-time", type=float, default=0.5)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cold", action="store_true", help="also measure cold starts")
+    ap.add_argument("--only", action="append", metavar="NAME",
+                    help="measure only these activations (repeatable; relu is always measured)")
     args = ap.parse_args()
     for name, text in FORMULAS.items():
         activations.define(name, text)
     rows = [(n, {}) for n in activations.names() if n not in FORMULAS]
     rows.insert(rows.index(("gelu", {})) + 1, ("gelu", {"approximate": "tanh"}))
     rows += [(n, {}) for n in FORMULAS]
+    if args.only:
+        rows = [r for r in rows if r[0] in {*args.only, "relu"}]
     rates = {}
     for name, params in rows:
         label = activations.get(name, **params).label

@@ -162,6 +162,91 @@ def test_kernel_log_log1p_erf_are_within_a_few_ulp(name):
     assert np.isnan(kn.v8_math(name, np.array([np.nan, -2.0 if name != "erf" else np.nan]))).all()
 
 
+@pytest.mark.parametrize(("name", "ref", "ulps"), [("fast_exp", np.exp, 2),
+                                                   ("fast_expm1", np.expm1, 2),
+                                                   ("fast_tanh", np.tanh, 3)])
+def test_fast_exp_expm1_tanh_are_within_a_few_ulp(name, ref, ulps):
+    """The shorter routines every non-playground definition uses (not V8's bits)."""
+    xs = _math_inputs()
+    with np.errstate(all="ignore"):
+        want = ref(xs)
+    ours = kn.v8_math(name, xs)
+    normal = np.abs(want) >= np.finfo(float).tiny
+    np.testing.assert_array_max_ulp(ours[normal], want[normal], maxulp=ulps)
+    # overflow, underflow into the subnormals (one rounding), ±inf, NaN: as NumPy
+    rest = ~normal | ~np.isfinite(want)
+    np.testing.assert_allclose(ours[rest], want[rest], rtol=0, atol=5e-324)
+    assert np.isnan(ours[np.isnan(xs)]).all()
+
+
+def test_fast_sin_cos_are_within_2_ulp_up_to_the_limit_and_nan_beyond():
+    rng = np.random.default_rng(11)
+    xs = np.concatenate([rng.normal(0, 3, 20000), rng.uniform(-1e3, 1e3, 20000),
+                         rng.uniform(-kn.TRIG_LIMIT, kn.TRIG_LIMIT, 20000),
+                         np.arange(-3000, 3000) * (np.pi / 2),  # next to multiples of π/2
+                         [0.0, -0.0, 1e-300, -1e-20, kn.TRIG_LIMIT, -kn.TRIG_LIMIT]])
+    for name, ref in (("sin", np.sin), ("cos", np.cos)):
+        np.testing.assert_array_max_ulp(kn.v8_math(name, xs), ref(xs), maxulp=2)
+        beyond = kn.v8_math(name, np.array([np.nextafter(kn.TRIG_LIMIT, np.inf), -1e10,
+                                            np.inf, np.nan]))
+        assert np.isnan(beyond).all()  # the lane loop's second pass takes these
+    assert math.copysign(1.0, kn.v8_math("sin", np.array([-0.0]))[0]) == -1.0
+
+
+def test_log1p_unit_and_erfc():
+    q = np.concatenate([np.random.default_rng(5).uniform(0, 1, 20000),
+                        np.geomspace(1e-320, 1.0, 3000), [0.0, np.sqrt(2) - 1, 1.0]])
+    np.testing.assert_array_max_ulp(kn.v8_math("log1p_unit", q), np.log1p(q), maxulp=1)
+    a = np.concatenate([np.linspace(0, 26, 5201), [30.0, np.inf]])
+    ref = np.array([math.erfc(v) for v in a])
+    ours = kn.v8_math("erfc", a)
+    normal = ref > 1e-300
+    np.testing.assert_allclose(ours[normal], ref[normal], rtol=1e-14)
+    assert (ours[~normal] <= 1e-300).all()
+
+
+def test_only_the_playground_activations_use_v8_math():
+    """tanh (hidden and output) keeps V8's bits; the rest use the shorter routines."""
+    source = kn.kernel_source([d for _, _, d in kn._builtin_definitions()])
+    fns = {}
+    for chunk in source.split("def ")[1:]:
+        fns[chunk.split("(", 1)[0]] = chunk
+    names = [n for n, _, _ in kn._builtin_definitions()]
+    assert "_v8_tanh(" in fns[f"_act_{names.index('tanh')}"]
+    assert "_v8_tanh(" in fns["_out_tanh"]
+    for i, name in enumerate(names):
+        if name != "tanh":
+            assert "_v8_" not in fns[f"_act_{i}"], name
+
+
+def test_formulas_with_sin_cos_are_right_beyond_the_vectorised_range():
+    """Lanes whose sin/cos argument is beyond TRIG_LIMIT are recomputed with the C library;
+    the other lanes of the row keep their bits (a lane never depends on its neighbours)."""
+    activations.define("wave", "sin(x) + cos(3*x) + x*x")
+    try:
+        act = activations.get("wave")
+        x = np.concatenate([np.linspace(-40, 40, 801), [3e5, -3e5, 1e6, -2e7, 1e300]])
+        f, df = kn.evaluate(act, x)
+        with np.errstate(all="ignore"):
+            np.testing.assert_allclose(f, act(x), rtol=1e-14, atol=1e-15)
+            np.testing.assert_allclose(df, act.derivative(x), rtol=1e-13, atol=1e-13)
+        alone, alone_d = kn.evaluate(act, x[:801])
+        assert _same_bits(alone, f[:801]).all() and _same_bits(alone_d, df[:801]).all()
+        # in training: first-layer weights × 1e6 put most lanes beyond the limit, in the
+        # loss passes (value only) and the training pass (value and derivative) alike
+        cfg = PlaygroundConfig(activation="wave", seed="3", network_shape=(4,))
+        np_tr, nb_tr = Trainer([cfg], backend="numpy"), Trainer([cfg], backend="numba")
+        for tr in (np_tr, nb_tr):
+            tr.state.weights[0] *= 1e6
+        np_tr.step(2)
+        nb_tr.step(2)
+        assert np.isfinite(nb_tr.train_loss).all()
+        np.testing.assert_allclose(nb_tr.train_loss, np_tr.train_loss, rtol=1e-6)
+        np.testing.assert_allclose(nb_tr.test_loss, np_tr.test_loss, rtol=1e-6)
+    finally:
+        activations.undefine("wave")
+
+
 # ---------------------------------------------------------------------------- kernel vs NumPy
 def _case(name: str, n: int = 3, **kw) -> tuple[str, list[PlaygroundConfig]]:
     base = PlaygroundConfig(**{"seed": "0.5", "network_shape": (4, 3), **kw})

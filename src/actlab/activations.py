@@ -805,9 +805,9 @@ def linear(x: np.ndarray) -> np.ndarray:
 
 @_entry(
     source="""
-f = sigmoid(x)
 q = exp(-abs(x))
 r = 1 / (1 + q)
+f = where(x > 0, 1, q) * r
 df = q * r * r
 """,
     latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
@@ -820,6 +820,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid: ``sigmoid(x) = 1 / (1 + exp(-x))``.
 
     Derivative: ``sigmoid(x) * (1 - sigmoid(x))``, at most 0.25 (at 0). Range: (0, 1).
+    Computed as ``e^{min(x,0)} · r`` with ``r = 1 / (1 + e^{-|x|})``: one exponential and
+    one division for the value and the derivative ``e^{-|x|} r²``, never overflowing.
     """
 
 
@@ -1028,12 +1030,12 @@ def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
 
 @_entry(
     source="""
-f = max(x, -800) * sigmoid(x)
 xc = clip(x, -800, 800)
-d = 1 / (1 + exp(-abs(xc)))
-s = exp(min(xc, 0)) * d
-sm = exp(-max(xc, 0)) * d
-df = s * (1 + xc * sm)
+q = exp(-abs(xc))
+r = 1 / (1 + q)
+s = where(xc > 0, 1, q) * r
+f = max(x, -800) * s
+df = s * (1 + xc * (where(xc > 0, q, 1) * r))
 """,
     latex=r"\mathrm{SiLU}(x) = x\,\sigma(x)",
     latex_derivative=r"\mathrm{SiLU}'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
@@ -1052,10 +1054,13 @@ def silu(x: np.ndarray) -> np.ndarray:
 
 @_entry(
     source="""
-f = max(x, -800) * tanh(softplus(x))
-xc = clip(x, -800, 800)
-t = tanh(softplus(xc))
-df = t + xc * sigmoid(xc) * (1 - t * t)
+xc = clip(x, -800, 40)
+n = exp(xc)
+w = n * (n + 2)
+d = 1 / (w + 2)
+t = where(xc > 1, 1 - 2 * d, w * d)
+f = max(x, -800) * t
+df = t + (4 * xc * n * d) * ((n + 1) * d)
 """,
     latex=r"\mathrm{Mish}(x) = x \tanh\bigl(\mathrm{softplus}(x)\bigr)",
     latex_derivative=(
@@ -1071,6 +1076,10 @@ def mish(x: np.ndarray) -> np.ndarray:
 
     Derivative: ``tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2)`` with sp = softplus(x);
     ≈ 0.6 at 0. Range: [≈ -0.3088, ∞) (minimum at x ≈ -1.1924).
+
+    Computed with one exponential: for n = e^x, ``tanh(softplus(x)) = w / (w + 2)`` (as
+    ``1 - 2 / (w + 2)`` for x > 1) with w = n (n + 2), and the derivative's second term is
+    ``4 x n (n + 1) / (w + 2)²``.
     """
 
 
@@ -1220,7 +1229,7 @@ def hardswish(x: np.ndarray) -> np.ndarray:
 
 @_entry(
     source="""
-f = min(x, 0) - log1p(exp(-abs(x)))
+f = min(x, 0) - softplus(-abs(x))
 df = sigmoid(-x)
 """,
     latex=r"\mathrm{LogSigmoid}(x) = \log \sigma(x) = -\log\bigl(1 + e^{-x}\bigr)",

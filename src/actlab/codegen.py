@@ -16,7 +16,8 @@ so a definition written as the playground computes an activation gives the playg
 Grammar: numbers, ``x``, parameters, ``pi``, ``e``, earlier names, ``+ - * / **``, unary
 minus, ``A if COND else B`` and the functions of :data:`FUNCTIONS`; ``COND`` is one
 comparison. Functions map to NumPy (``exp`` → ``np.exp``) and to the kernel's branch-free
-ports (``exp`` → V8's ``Math.exp``, ``erf``/``erfc``/``log1p`` → vectorisable ports).
+vectorisable ports (few-ulp ``exp``, ``sin``, ``erf``, …; V8's own ``Math.exp``/``tanh`` in
+an *exact* definition, :data:`V8_EXACT`).
 Definitions are parsed with :mod:`ast` under an allow-list, and the generated source is
 parsed again and checked against the same allow-list of names before it is compiled: formula
 text never reaches ``compile`` other than through this translation.
@@ -38,15 +39,15 @@ from actlab.errors import ActlabError
 
 #: Function → (arity, NumPy name, kernel name).
 FUNCTIONS: dict[str, tuple[int, str, str]] = {
-    "exp": (1, "np.exp", "_v8_exp"),
-    "expm1": (1, "np.expm1", "_v8_expm1"),
+    "exp": (1, "np.exp", "_exp"),
+    "expm1": (1, "np.expm1", "_expm1"),
     "log": (1, "np.log", "_log"),
     "log1p": (1, "np.log1p", "_log1p"),
     "sqrt": (1, "np.sqrt", "math.sqrt"),
     "abs": (1, "np.abs", "abs"),
-    "sin": (1, "np.sin", "math.sin"),
-    "cos": (1, "np.cos", "math.cos"),
-    "tanh": (1, "np.tanh", "_v8_tanh"),
+    "sin": (1, "np.sin", "_sin"),
+    "cos": (1, "np.cos", "_cos"),
+    "tanh": (1, "np.tanh", "_tanh"),
     "sigmoid": (1, "_sigmoid", "_sigmoid"),
     "softplus": (1, "_softplus", "_softplus1"),
     "erf": (1, "_erf", "_erf"),
@@ -56,6 +57,10 @@ FUNCTIONS: dict[str, tuple[int, str, str]] = {
     "clip": (3, "np.clip", "_clip"),
     "where": (3, "np.where", ""),
 }
+#: Kernel functions replaced by V8's own (fdlibm) ports in an *exact* definition, one that
+#: must give the playground's bits (:func:`numba_source`); the others are within a few ulp.
+V8_EXACT = {"_exp": "_v8_exp", "_expm1": "_v8_expm1", "_tanh": "_v8_tanh",
+            "_sigmoid": "_v8_sigmoid"}
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _BIN = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _LOCAL = re.compile(r"[a-z_][a-z0-9_]*")
@@ -155,7 +160,8 @@ def _number(v: float | int, target: str) -> str:
 
 
 def _emit(node: ast.expr, target: str, names: Mapping[str, str]) -> str:
-    """Source text of ``node`` for ``target`` ('numpy' or 'numba'), fully parenthesised."""
+    """Source text of ``node`` for ``target`` ('numpy', 'numba', or 'v8': the kernel with
+    V8's exact functions, :data:`V8_EXACT`), fully parenthesised."""
 
     def go(n: ast.expr) -> str:
         if isinstance(n, ast.Constant):
@@ -192,6 +198,8 @@ def _emit(node: ast.expr, target: str, names: Mapping[str, str]) -> str:
             if fname == "where":
                 return _where(*args, target)
             _, np_name, nb_name = FUNCTIONS[fname]
+            if target == "v8":
+                nb_name = V8_EXACT.get(nb_name, nb_name)
             return f"{np_name if target == 'numpy' else nb_name}({', '.join(args)})"
         raise _bad(f"cannot translate {type(n).__name__}")  # pragma: no cover
 
@@ -208,8 +216,9 @@ def _where(cond: str, a: str, b: str, target: str) -> str:
 NUMPY_NAMES = frozenset({"np", "_sigmoid", "_softplus", "_erf", "_erfc", "_full"})
 #: Names generated kernel code may use.
 NUMBA_NAMES = frozenset({
-    "math", "abs", "_v8_exp", "_v8_expm1", "_v8_tanh", "_log", "_log1p", "_sigmoid",
-    "_softplus1", "_erf", "_erfc", "_maximum", "_minimum", "_clip", "_nan_to",
+    "math", "abs", "_exp", "_expm1", "_tanh", "_sigmoid", *V8_EXACT.values(), "_log",
+    "_log1p", "_softplus1", "_sin", "_cos", "_sin_slow", "_cos_slow", "_erf", "_erfc",
+    "_maximum", "_minimum", "_clip", "_nan_to",
 })
 
 
@@ -275,9 +284,13 @@ def numpy_functions(d: Definition) -> tuple[Callable[..., np.ndarray], Callable[
 
 
 # --------------------------------------------------------------------------- Numba target
-def numba_source(d: Definition, fname: str = "_act", offset: int = 0) -> str:
+def numba_source(d: Definition, fname: str = "_act", offset: int = 0,
+                 exact: bool = False, trig: str = "") -> str:
     """Scalar kernel code ``fname(x, pr) -> (f, f')``; the parameters are read from
-    ``pr[offset], pr[offset + 1], …``.
+    ``pr[offset], pr[offset + 1], …``. With ``exact``, ``exp``, ``expm1``, ``tanh`` and
+    ``sigmoid`` are V8's ports (the playground's bits) instead of the faster few-ulp ones.
+    With ``trig="slow"``, ``sin``/``cos`` are the variants that fall back to the C library
+    beyond the vectorised range (the kernel's second pass over such lanes).
 
     ``f'`` is NaN where ``x`` is NaN (as the registry's), whatever the definition.
     """
@@ -287,7 +300,10 @@ def numba_source(d: Definition, fname: str = "_act", offset: int = 0) -> str:
     ]
     names = {p: f"pr[{offset + i}]" for i, p in enumerate(d.params)}
     for name, node in d.statements:
-        lines.append(f"    {name} = {_emit(node, 'numba', names)}")
+        code = _emit(node, 'v8' if exact else 'numba', names)
+        if trig == "slow":
+            code = code.replace("_sin(", "_sin_slow(").replace("_cos(", "_cos_slow(")
+        lines.append(f"    {name} = {code}")
     lines.append("    return f, _nan_to(df, x)")
     source = "\n".join(lines) + "\n"
     recheck(source, NUMBA_NAMES | {"njit", "pr"}, {"x", "pr", fname,

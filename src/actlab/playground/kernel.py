@@ -53,15 +53,24 @@ order whatever its chunk, position or the chunk's width (a vector lane and a sca
 remainder iteration compute the same IEEE operations), so a network's numbers are
 bit-identical whether it trains alone or among thousands (tested).
 
-Transcendentals: V8's, vectorised
----------------------------------
+Transcendentals: vectorised, V8's where the playground's bits matter
+--------------------------------------------------------------------
 A C-library ``tanh`` call per lane cannot be vectorised and was about 70 % of the run time
 of a ``[4, 2]`` classifier (750 output ``tanh`` per network-epoch). :func:`_v8_exp`,
 :func:`_v8_expm1` and :func:`_v8_tanh` port V8's fdlibm routines branch-free (every case
 computed, the right one selected), so lane loops calling them vectorise; they return
-V8's bits (tested against ``node``), i.e. the playground's ``Math.tanh``/``Math.exp``.
-``log``, ``log1p``, ``erf`` and ``erfc`` (softplus, mish, logsigmoid, gelu and formulas) are
-branch-free ports too (:func:`_log`, :func:`_log1p`, :func:`_erf`, :func:`_erfc`).
+V8's bits (tested against ``node``), i.e. the playground's ``Math.tanh``/``Math.exp``. They
+serve the activations the playground itself computes (:data:`EXACT`: hidden Tanh and the
+output node). Every other definition — ELU, SiLU, GELU, Mish, softplus, sigmoid (whose
+registry formula is not the page's anyway), formulas — is compared with NumPy to ~1e-14,
+and uses shorter branch-free routines within 2-3 ulp: :func:`_exp`, :func:`_expm1`,
+:func:`_tanh` (Estrin polynomials, no division, about twice as fast), :func:`_sin`,
+:func:`_cos` (Cody-Waite reduction; beyond 2^19·π/2 a second scalar pass over the row
+recomputes the lane with the C library), :func:`_log`, :func:`_log1p`, :func:`_erf`,
+:func:`_erfc`. On this project's test machine a lane loop of such a routine is bound by the
+latency of its dependency chain (the CPU does not overlap one vector's chain with the
+next), so shallow polynomials pay twice. No select ever computes a subnormal product it
+then discards: each costs a microcode assist (exp of arguments below -15 was 2× slower).
 
 Generated per activation
 ------------------------
@@ -296,7 +305,7 @@ def _v8_exp(x):
     small = k < -1021.0
     twopk = _pow2(k + 1000.0 if small else k)
     y = y * 2.0 * twopk if k == 1024.0 else y * twopk
-    y = y * _TWOM1000 if small else y
+    y = y * (_TWOM1000 if small else 1.0)  # y·1 = y: the same bits, no subnormal products
     y = y0 if k == 0.0 else y
     y = _E if x == 1.0 else y
     y = 1.0 + x if ax < _TWO_M28 else y
@@ -420,10 +429,87 @@ def _nan_to(g, x):
 
 
 @njit(forceinline=True, error_model="numpy")
-def _sigmoid(x):
+def _v8_sigmoid(x):
     """The registry's ``e^{min(x,0)} / (1 + e^{-|x|})`` with one ``exp``: for x <= 0 both
     exponents are x, for x > 0 the numerator is e^0 = 1 (same bits, NaN included)."""
     q = _v8_exp(-abs(x))
+    return (q if x <= 0.0 else 1.0) / (1.0 + q)
+
+# ---------------------------------------------------------------------------- fast exp, expm1, tanh
+# Only the playground's own activations need V8's bits. Every other definition (ELU, SiLU,
+# GELU, Mish, softplus, formulas, …) is compared with NumPy's libm to ~1e-14, and for those
+# the kernel uses these shorter routines (within 2 ulp of the correctly rounded result,
+# tested): no division, no special-case selects beyond overflow, and the polynomial by
+# Estrin's scheme. On the 2-CPU test machine a lane loop is bound by the *latency* of one
+# long dependency chain (the CPU does not overlap the next vector's chain with it), so a
+# shallow polynomial matters as much as fewer operations: exp 11.6 → 6.3 ns a value,
+# expm1 16.6 → 7.0, tanh 16.6 → 8.7.
+_LN2_HI_FAST = 6.93147180369123816490e-01  # ln 2 with 32 trailing zero bits: k·hi is exact
+_LN2_LO_FAST = 1.90821492927058770002e-10
+_EXP_OVERFLOW = 709.782712893384  # exp(x) = inf above (the largest finite is e^709.78…)
+
+
+@njit(forceinline=True, error_model="numpy")
+def _expm1_poly(r):
+    """``e^r - 1`` for |r| <= ln2/2: ``r + r²·q(r)``, q the Taylor polynomial of degree 11
+    (truncation < 4e-18 relative), evaluated by Estrin's scheme (depth 5, not 11)."""
+    r2 = r * r
+    r4 = r2 * r2
+    p0 = 0.5 + r * (1.0 / 6.0)
+    p1 = 1.0 / 24.0 + r * (1.0 / 120.0)
+    p2 = 1.0 / 720.0 + r * (1.0 / 5040.0)
+    p3 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
+    p4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
+    p5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    q = ((p0 + r2 * p1) + r4 * (p2 + r2 * p3)) + (r4 * r4) * (p4 + r2 * p5)
+    return r + r2 * q
+
+
+@njit(forceinline=True, error_model="numpy")
+def _reduce(x):
+    """``x = k·ln2 + r`` with k = round(x / ln2) (an integer-valued double) and |r| <= ln2/2."""
+    kf = (x * _INVLN2 + _MAGIC) - _MAGIC  # round to nearest, no conversion
+    return kf, (x - kf * _LN2_HI_FAST) - kf * _LN2_LO_FAST
+
+
+@njit(forceinline=True, error_model="numpy")
+def _exp(x):
+    """e^x within 2 ulp (subnormal results rounded once; inf above 709.78, 0 below -745.13)."""
+    kf, r = _reduce(min(max(x, -746.0), 710.0))
+    p = 2.0 * (_expm1_poly(r) + 1.0)  # e^r·2, scaled by 2^(k-1): k = 1024 stays finite
+    small = kf < -1020.0
+    y = p * _pow2(kf + 999.0 if small else kf - 1.0)
+    y = y * (_TWOM1000 if small else 1.0)  # one rounding into the subnormals (only there:
+    # a subnormal product in the other lanes would cost a microcode assist each)
+    y = math.inf if x > _EXP_OVERFLOW else y
+    y = 0.0 if x < _U_THRESHOLD else y
+    return x + x if x != x else y
+
+
+@njit(forceinline=True, error_model="numpy")
+def _expm1(x):
+    """e^x - 1 within 2 ulp, to full relative precision near 0."""
+    kf, r = _reduce(min(max(x, -746.0), 710.0))  # as _exp's: LLVM shares the two
+    t = _pow2(kf - 1.0)  # 2^k / 2, so that k = 1024 stays finite (and 2^-1022 for k < -1021:
+    # the result is -1 there anyway)
+    y = 2.0 * (t * _expm1_poly(r) + (t - 0.5))  # 2^k·em1(r) + (2^k − 1), halved exactly
+    y = math.inf if x > _EXP_OVERFLOW else y
+    return x + x if x != x else y
+
+
+@njit(forceinline=True, error_model="numpy")
+def _tanh(x):
+    """tanh(x) = sign(x)·t/(t + 2) with t = expm1(2|x|), within 3 ulp (1 beyond |x| = 20)."""
+    t = _expm1(2.0 * min(abs(x), 20.0))
+    z = t / (t + 2.0)
+    z = -z if x < 0.0 else z
+    return x + x if x != x else z
+
+
+@njit(forceinline=True, error_model="numpy")
+def _sigmoid(x):
+    """:func:`_v8_sigmoid` with :func:`_exp`."""
+    q = _exp(-abs(x))
     return (q if x <= 0.0 else 1.0) / (1.0 + q)
 
 # ---------------------------------------------------------------------------- log, log1p, erf
@@ -479,47 +565,83 @@ def _log1p(x):
 def _erfc_coefficients() -> tuple[float, ...]:
     from actlab.activations import _ERFC_POLY
 
-    return tuple(reversed(_ERFC_POLY))
+    return tuple(_ERFC_POLY)
 
 
-def _horner(coefficients: tuple[float, ...]):
-    """``q = 0; for c in coefficients: q = q * s + c`` as one straight-line function of ``s``
-    (nested inlined steps). A loop over a constant tuple inside a lane loop is not unrolled
-    by LLVM, which then leaves the whole lane loop scalar (erf was 4× slower per value)."""
+def _estrin(coefficients: tuple[float, ...]):
+    """The polynomial ``Σ cᵢ sⁱ`` (``coefficients`` from the constant term up) as one
+    straight-line function of ``s``, by Estrin's scheme: pairs ``c₂ⱼ + c₂ⱼ₊₁·s``, then pairs
+    of those with ``s²``, ``s⁴``, …, so the dependency chain is ~2·log₂(n) operations deep
+    instead of Horner's 2n (the lane loops are latency-bound; erfc's 25 terms). Built from
+    inlined closures: a loop over a constant tuple inside a lane loop would not be unrolled
+    by LLVM and would leave the whole lane loop scalar."""
+    terms = [_constant(c) for c in coefficients]
+    power = _identity
+    while len(terms) > 1:
+        pairs = [_linear(terms[i], terms[i + 1], power) for i in range(0, len(terms) - 1, 2)]
+        terms = pairs + (terms[-1:] if len(terms) % 2 else [])
+        power = _squared(power)
+    return terms[0]
 
+
+@njit(forceinline=True, error_model="numpy")
+def _identity(s):
+    return s
+
+
+def _constant(c: float):
     @njit(forceinline=True, error_model="numpy")
-    def zero(s):
-        return 0.0
+    def const(s):
+        return c
 
-    poly = zero
-    for c in coefficients:
-        poly = _horner_step(poly, c)
-    return poly
+    return const
 
 
-def _horner_step(inner, c: float):
+def _squared(power):
     @njit(forceinline=True, error_model="numpy")
-    def step(s):
-        return inner(s) * s + c
+    def sq(s):
+        p = power(s)
+        return p * p
 
-    return step
+    return sq
 
 
-_ERFC_POLY = _horner(_erfc_coefficients())
+def _linear(low, high, power):
+    @njit(forceinline=True, error_model="numpy")
+    def lin(s):
+        return low(s) + high(s) * power(s)
+
+    return lin
+
+
+_ERFC_POLY = _estrin(_erfc_coefficients())
 _ERF_SERIES = tuple((-1.0) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(14))
-_ERF_POLY = _horner(_ERF_SERIES[::-1])
+_ERF_POLY = _estrin(_ERF_SERIES)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 @njit(forceinline=True, error_model="numpy")
+def _exp_sum(hi, lo):
+    """e^(hi + lo) for an exact ``hi`` and a correction ``lo`` (|hi + lo| < 746), with one
+    reduction: ``r = ((hi - k·ln2_hi) + lo) - k·ln2_lo`` keeps lo's bits that ``hi + lo``
+    would round away (erfc's ``e^{-a²}`` to full relative precision)."""
+    kf = ((hi + lo) * _INVLN2 + _MAGIC) - _MAGIC
+    r = ((hi - kf * _LN2_HI_FAST) + lo) - kf * _LN2_LO_FAST
+    p = 2.0 * (_expm1_poly(r) + 1.0)
+    small = kf < -1020.0
+    y = p * _pow2(kf + 999.0 if small else kf - 1.0)
+    return y * (_TWOM1000 if small else 1.0)
+
+
+@njit(forceinline=True, error_model="numpy")
 def _erfc(a):
-    """erfc(a) for a >= 0 (the registry's expansion; inf → 0)."""
+    """erfc(a) for a >= 0 (the registry's expansion; inf → 0): ``t·e^{-a² + q(s)}``."""
     a = _minimum(a, 30.0)
     t = 2.0 / (2.0 + a)
     s = 2.0 * t - 1.0
-    q = _ERFC_POLY(s)  # Horner
+    q = _ERFC_POLY(s)
     ah = np.floor(a * 1048576.0 + 0.5) * (1.0 / 1048576.0)  # a*a = ah*ah + (a-ah)(a+ah)
-    return t * _v8_exp(-ah * ah) * _v8_exp((ah - a) * (a + ah) + q)
+    return t * _exp_sum(-ah * ah, (ah - a) * (a + ah) + q)
 
 
 @njit(forceinline=True, error_model="numpy")
@@ -535,8 +657,128 @@ def _erf(x):
 
 
 @njit(forceinline=True, error_model="numpy")
+def _log1p_unit(q):
+    """log(1 + q) for 0 <= q <= 1 (NaN → NaN), within 1 ulp, one division: fdlibm's
+    ``log`` after the exact reduction ``1 + q = 2^k (1 + f)`` with k = 1, f = (q - 1)/2 when
+    1 + q > √2 (else k = 0, f = q), so ``1 + q`` is never rounded (no correction term)."""
+    big = q > _SQRT2 - 1.0
+    f = (q - 1.0) * 0.5 if big else q
+    dk = 1.0 if big else 0.0
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    r = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7))) + w * (_LG2 + w * (_LG4 + w * _LG6))
+    hfsq = 0.5 * f * f
+    return dk * _LN2_HI - ((hfsq - (s * (hfsq + r) + dk * _LN2_LO)) - f)
+
+
+@njit(forceinline=True, error_model="numpy")
 def _softplus1(x):
-    return _maximum(x, 0.0) + _log1p(_v8_exp(-abs(x)))
+    """``max(x, 0) + log1p(e^{-|x|})`` (the registry's softplus with beta = 1)."""
+    return _maximum(x, 0.0) + _log1p_unit(_exp(-abs(x)))
+
+
+# ---------------------------------------------------------------------------- sin, cos
+# fdlibm's ``__kernel_sin``/``__kernel_cos`` after a branch-free Cody-Waite reduction by
+# π/2 (all three of fdlibm's 33-bit steps, 151 bits of π: the remainder is exact to a few
+# ulp even next to a multiple of π/2), within 2 ulp of the correctly rounded result (tested),
+# so lane loops calling them vectorise (a C-library call per lane would not). The reduction
+# holds for |x| <= :data:`TRIG_LIMIT` (2^19·π/2, as fdlibm's "medium" case); beyond, these
+# return NaN and the generated lane loop recomputes that lane with the C library
+# (:func:`_sin_slow`), so every finite input gets its sine.
+from actlab.playground import jsmath as _js  # noqa: E402 - the constants (fdlibm's bits)
+
+TRIG_LIMIT = _js.MEDIUM_LIMIT
+_PIO2 = (_js._PIO2_1, _js._PIO2_1T, _js._PIO2_2, _js._PIO2_2T, _js._PIO2_3, _js._PIO2_3T)
+_P21, _P21T, _P22, _P22T, _P23, _P23T = _PIO2
+_INVPIO2 = _js._INVPIO2
+_S1, _S2, _S3, _S4, _S5, _S6 = _js._S1, _js._S2, _js._S3, _js._S4, _js._S5, _js._S6
+_C1, _C2, _C3, _C4, _C5, _C6 = _js._C1, _js._C2, _js._C3, _js._C4, _js._C5, _js._C6
+_COS_03 = _js._COS_03
+_COS_078 = _js._COS_078
+
+
+@njit(forceinline=True, error_model="numpy")
+def _rem_pio2(ax):
+    """``ax = n·π/2 + (y0 + y1)`` for 0 <= ax <= TRIG_LIMIT: ``(n, y0, y1)``, n an
+    integer-valued double, |y0| <= π/4 (n·p exact: each part of π/2 has 33 bits)."""
+    n = (ax * _INVPIO2 + _MAGIC) - _MAGIC
+    t = ax - n * _P21  # fdlibm's steps 1-3 (step 1's tail is replaced by step 2's)
+    w = n * _P22
+    r = t - w
+    w = n * _P22T - ((t - r) - w)
+    t = r  # the third step's tail replaces the second's (p2t = p3 + p3t)
+    w = n * _P23
+    r = t - w
+    w = n * _P23T - ((t - r) - w)
+    y0 = r - w
+    return n, y0, (r - y0) - w
+
+
+@njit(forceinline=True, error_model="numpy")
+def _sin_poly(x, y):
+    """fdlibm ``__kernel_sin(x, y, 1)``: sin(x + y), |x| <= π/4."""
+    z = x * x
+    v = z * x
+    r = _S2 + z * (_S3 + z * (_S4 + z * (_S5 + z * _S6)))
+    return x - ((z * (0.5 * y - v * r) - y) - v * _S1)
+
+
+@njit(forceinline=True, error_model="numpy")
+def _cos_poly(x, y):
+    """fdlibm ``__kernel_cos(x, y)``: cos(x + y), |x| <= π/4 (its ``qx`` cases selected)."""
+    ax = abs(x)
+    z = x * x
+    r = z * (_C1 + z * (_C2 + z * (_C3 + z * (_C4 + z * (_C5 + z * _C6)))))
+    qx = _f64_from_bits(_bits_of_f64(ax) & -4294967296) * 0.25  # low word cleared, / 4
+    qx = 0.28125 if ax >= _COS_078 else qx
+    qx = 0.0 if ax < _COS_03 else qx
+    return (1.0 - qx) - ((0.5 * z - qx) - (z * r - x * y))
+
+
+@njit(forceinline=True, error_model="numpy")
+def _sin(x):
+    """sin(x) within 2 ulp for |x| <= TRIG_LIMIT, NaN beyond (see :func:`_sin_slow`)."""
+    ax = abs(x)
+    n, y0, y1 = _rem_pio2(min(ax, TRIG_LIMIT))
+    s = _sin_poly(y0, y1)
+    c = _cos_poly(y0, y1)
+    q = n - 4.0 * np.floor(n * 0.25)  # n mod 4
+    y = s if (q == 0.0) | (q == 2.0) else c
+    y = -y if q >= 2.0 else y
+    y = -y if x < 0.0 else y
+    y = x if ax < _TWO_M28 else y  # sin(±0) = ±0
+    return math.nan if (ax > TRIG_LIMIT) | (x != x) else y
+
+
+@njit(forceinline=True, error_model="numpy")
+def _cos(x):
+    """cos(x) within 2 ulp for |x| <= TRIG_LIMIT, NaN beyond (see :func:`_cos_slow`)."""
+    ax = abs(x)
+    n, y0, y1 = _rem_pio2(min(ax, TRIG_LIMIT))
+    s = _sin_poly(y0, y1)
+    c = _cos_poly(y0, y1)
+    q = n - 4.0 * np.floor(n * 0.25)
+    y = c if (q == 0.0) | (q == 2.0) else s
+    y = -y if (q == 1.0) | (q == 2.0) else y
+    return math.nan if (ax > TRIG_LIMIT) | (x != x) else y
+
+
+@njit(forceinline=True, error_model="numpy")
+def _sin_slow(x):
+    """:func:`_sin`, with the C library beyond TRIG_LIMIT (a scalar call: the lane loop's
+    rare second pass)."""
+    if abs(x) > TRIG_LIMIT:
+        return math.sin(x)
+    return _sin(x)
+
+
+@njit(forceinline=True, error_model="numpy")
+def _cos_slow(x):
+    """:func:`_cos`, with the C library beyond TRIG_LIMIT."""
+    if abs(x) > TRIG_LIMIT:
+        return math.cos(x)
+    return _cos(x)
 
 
 # ---------------------------------------------------------------------------- Python side
@@ -788,6 +1030,11 @@ _MODULES_LOCK = threading.RLock()
 
 #: Output activations, by their code ``pr[1]``.
 OUTPUTS = ("linear", "tanh")
+#: Hidden activations computed with V8's ``Math.tanh`` (the playground's bits; so is the
+#: output node). The others use the shorter few-ulp ``_exp``/``_expm1``/``_tanh``: the
+#: registry's sigmoid is not the page's ``1/(1+Math.exp(-x))`` anyway, and agrees with its
+#: golden runs to 1e-9 either way (tested).
+EXACT = ("tanh",)
 
 
 def _builtin_definitions() -> list[tuple[str, str, codegen.Definition]]:
@@ -820,12 +1067,23 @@ def module_for(act: activations.Activation,
     return kernel_module(defs), pr
 
 
-def _dispatch(fname: str, codes: list[str], index: int, grad: bool = True) -> str:
+def _dispatch(fname: str, codes: list[str], index: int, grad: bool = True,
+              slow: frozenset[str] = frozenset()) -> str:
     """A lane-loop dispatcher: one straight-line loop per activation, chosen by ``pr[index]``
     outside the loops (perfectly predicted). Without ``grad`` (``{fname}_f``) it stores
-    only ``f``, and LLVM drops the code that computes ``f'``."""
+    only ``f``, and LLVM drops the code that computes ``f'``.
+
+    An activation in ``slow`` (it calls ``sin``/``cos``, which give NaN beyond
+    :data:`TRIG_LIMIT`) keeps its input where a result is NaN and marks the lane in ``g``;
+    a second, scalar pass over the row recomputes the marked lanes with ``{act}_slow`` (the
+    C library beyond the limit; otherwise the same operations, so the same bits).
+    """
     row = "r0, r1" if fname == "_activate" else "r"
-    head = f"def {fname}(pr, a, g, {row}):" if grad else f"def {fname}_f(pr, a, {row}):"
+    if grad:
+        head = f"def {fname}(pr, a, g, {row}):"
+    else:
+        head = f"def {fname}_f(pr, a, g, {row}):" if fname == "_activate" \
+            else f"def {fname}_f(pr, a, {row}):"
     store = "a[r, k], g[r, k] = {act}(a[r, k], pr)" if grad else "a[r, k] = {act}(a[r, k], pr)[0]"
     lines = ['@njit(forceinline=True, error_model="numpy")', head, f"    code = pr[{index}]"]
     for i, act in enumerate(codes):
@@ -834,8 +1092,23 @@ def _dispatch(fname: str, codes: list[str], index: int, grad: bool = True) -> st
         if fname == "_activate":
             lines.append(f"{indent}for r in range(r0, r1):")
             indent += "    "
+        inner = indent + "    "
+        if act not in slow:
+            lines += [f"{indent}for k in range(a.shape[1]):", inner + store.format(act=act)]
+            continue
+        value = f"fv, gv = {act}(x, pr)" if grad else f"fv = {act}(x, pr)[0]"
+        bad = "(fv != fv) | (gv != gv)" if grad else "fv != fv"
+        redo = (f"a[r, k], g[r, k] = {act}_slow(a[r, k], pr)" if grad
+                else f"a[r, k] = {act}_slow(a[r, k], pr)[0]")
         lines += [f"{indent}for k in range(a.shape[1]):",
-                  f"{indent}    " + store.format(act=act)]
+                  f"{inner}x = a[r, k]",
+                  f"{inner}{value}",
+                  f"{inner}bad = {bad}",
+                  f"{inner}a[r, k] = x if bad else fv",
+                  f"{inner}g[r, k] = math.nan if bad else {'gv' if grad else '0.0'}",
+                  f"{indent}for k in range(a.shape[1]):",
+                  f"{inner}if g[r, k] != g[r, k]:",
+                  f"{inner}    {redo}"]
     return "\n".join(lines) + "\n"
 
 
@@ -852,12 +1125,20 @@ def kernel_source(hidden: list[codegen.Definition]) -> str:
     template = _TEMPLATE.read_text()
     head, rest = template.split(_BEGIN, 1)
     _, tail = rest.split(_END, 1)
-    parts = [codegen.numba_source(d, f"_act_{i}", offset=2) for i, d in enumerate(hidden)]
+    exact = {activations.spec(name).kernel_definition().digest for name in EXACT}
+    parts, slow = [], set()
+    for i, d in enumerate(hidden):
+        code = codegen.numba_source(d, f"_act_{i}", offset=2, exact=d.digest in exact)
+        parts.append(code)
+        if "_sin(" in code or "_cos(" in code:  # and its second-pass twin (see _dispatch)
+            slow.add(f"_act_{i}")
+            parts.append(codegen.numba_source(d, f"_act_{i}_slow", offset=2, trig="slow"))
     outs = [activations.spec(name).kernel_definition() for name in OUTPUTS]
-    parts += [codegen.numba_source(d, f"_out_{name}", offset=2)
+    parts += [codegen.numba_source(d, f"_out_{name}", offset=2, exact=True)
               for name, d in zip(OUTPUTS, outs, strict=True)]
+    names = [f"_act_{i}" for i in range(len(hidden))]
     for grad in (True, False):
-        parts.append(_dispatch("_activate", [f"_act_{i}" for i in range(len(hidden))], 0, grad))
+        parts.append(_dispatch("_activate", names, 0, grad, frozenset(slow)))
         parts.append(_dispatch("_activate_output", [f"_out_{name}" for name in OUTPUTS], 1, grad))
     generated = "\n\n".join(parts)
     return (f"# Generated by actlab.playground.kernel (helpers {_HELPERS_TAG}).\n"
@@ -945,9 +1226,30 @@ def _math(which, x):
     elif which == 4:
         for i in range(x.shape[0]):
             out[i] = _log1p(x[i])
-    else:
+    elif which == 5:
         for i in range(x.shape[0]):
             out[i] = _erf(x[i])
+    elif which == 6:
+        for i in range(x.shape[0]):
+            out[i] = _exp(x[i])
+    elif which == 7:
+        for i in range(x.shape[0]):
+            out[i] = _expm1(x[i])
+    elif which == 8:
+        for i in range(x.shape[0]):
+            out[i] = _tanh(x[i])
+    elif which == 9:
+        for i in range(x.shape[0]):
+            out[i] = _erfc(x[i])
+    elif which == 10:
+        for i in range(x.shape[0]):
+            out[i] = _sin(x[i])
+    elif which == 11:
+        for i in range(x.shape[0]):
+            out[i] = _cos(x[i])
+    else:
+        for i in range(x.shape[0]):
+            out[i] = _log1p_unit(x[i])
     return out
 
 
@@ -959,10 +1261,13 @@ def evaluate(act: activations.Activation, x: np.ndarray) -> tuple[np.ndarray, np
 
 
 #: The kernel's own elementary functions, by name (see :func:`v8_math`).
-MATH = ("exp", "expm1", "tanh", "log", "log1p", "erf")
+MATH = ("exp", "expm1", "tanh", "log", "log1p", "erf", "fast_exp", "fast_expm1", "fast_tanh",
+        "erfc", "sin", "cos", "log1p_unit")
 
 
 def v8_math(name: str, x: np.ndarray) -> np.ndarray:
-    """The kernel's ``exp``, ``expm1``, ``tanh`` (V8's ``Math.*``), ``log``, ``log1p`` or
-    ``erf`` of a 1-D array."""
+    """The kernel's ``exp``, ``expm1``, ``tanh`` (V8's ``Math.*``), ``log``, ``log1p``,
+    ``erf``, ``erfc`` (for x >= 0), the few-ulp ``fast_exp``, ``fast_expm1``, ``fast_tanh``,
+    ``sin``, ``cos`` (NaN beyond :data:`TRIG_LIMIT`) or ``log1p_unit`` (0 <= x <= 1) of a
+    1-D array."""
     return _math(MATH.index(name), np.ascontiguousarray(x, dtype=np.float64).reshape(-1))

@@ -23,17 +23,25 @@ from numba import njit
 from actlab.playground.kernel import (
     _cached_njit,
     _clip,
+    _cos,
+    _cos_slow,
     _erf,
     _erfc,
+    _exp,
+    _expm1,
     _log,
     _log1p,
     _maximum,
     _minimum,
     _nan_to,
     _sigmoid,
+    _sin,
+    _sin_slow,
     _softplus1,
+    _tanh,
     _v8_exp,
     _v8_expm1,
+    _v8_sigmoid,
     _v8_tanh,
 )
 
@@ -57,8 +65,8 @@ def _activate_output(pr, a, g, r):
 
 
 @njit(forceinline=True, error_model="numpy")
-def _activate_f(pr, a, r0, r1):
-    """:func:`_activate` without ``f'``, for the loss passes (generated)."""
+def _activate_f(pr, a, g, r0, r1):
+    """:func:`_activate` without ``f'``, for the loss passes (generated; ``g`` is scratch)."""
     for r in range(r0, r1):
         for k in range(a.shape[1]):
             a[r, k] = a[r, k]
@@ -103,7 +111,7 @@ def _forward(x, p, w, b, a, g, sizes, woff, noff, pr, grad):
             if grad:
                 _activate(pr, a, g, dst, dst + sizes[layer + 1])
             else:
-                _activate_f(pr, a, dst, dst + sizes[layer + 1])
+                _activate_f(pr, a, g, dst, dst + sizes[layer + 1])
         elif grad:
             _activate_output(pr, a, g, dst)
         else:
