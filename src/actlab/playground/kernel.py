@@ -438,16 +438,18 @@ def _v8_sigmoid(x):
 # ---------------------------------------------------------------------------- fast exp, expm1, tanh
 # Only the playground's own activations need V8's bits. Every other definition (ELU, SiLU,
 # GELU, Mish, softplus, formulas, …) is compared with NumPy's libm to ~1e-14, and for those
-# the kernel uses these shorter routines (within 2 ulp of the correctly rounded result,
-# tested): no division, no special-case selects beyond overflow, and the polynomial by
-# Estrin's scheme. On the 2-CPU test machine a lane loop is bound by the *latency* of one
-# long dependency chain (the CPU does not overlap the next vector's chain with it), so a
-# shallow polynomial matters as much as fewer operations: exp 11.6 → 6.3 ns a value,
-# expm1 16.6 → 7.0, tanh 16.6 → 8.7.
+# the kernel uses these shorter routines (exp, expm1 within 2 ulp of the correctly rounded
+# result, tanh 3; tested): no division, no special-case selects beyond overflow, and the
+# polynomial by Estrin's scheme. On the 2-CPU test machine a lane loop is bound by the
+# *latency* of one long dependency chain (the CPU does not overlap the next vector's chain
+# with it), so a shallow polynomial matters as much as fewer operations: a value of exp took
+# 11.6 → 6.0 ns, expm1 16.6 → 5.3, tanh 16.6 → 7.6 (docs/benchmarks.md).
 #: The few-ulp routines may fuse a multiply and an add (one rounding instead of two: fewer
 #: operations, a shorter chain, slightly more accurate). The flag is per instruction, so it
 #: stays inside these routines when they are inlined: V8's ports and the generated
-#: definitions keep IEEE's separate roundings.
+#: definitions keep IEEE's separate roundings. On one machine a lane's bits still do not
+#: depend on its batch (vector body and scalar remainder fuse alike; tested); a CPU without
+#: FMA gives last-bit differences from one with it, as NumPy's libm does between machines.
 _FEW_ULP = {"forceinline": True, "error_model": "numpy", "fastmath": {"contract"}}
 _LN2_HI_FAST = 6.93147180369123816490e-01  # ln 2 with 32 trailing zero bits: k·hi is exact
 _LN2_LO_FAST = 1.90821492927058770002e-10
