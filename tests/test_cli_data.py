@@ -43,7 +43,9 @@ def test_train_data_epochs_200_plot_end_to_end(xor_csv, tmp_path, capsys, monkey
     url = next(line for line in out.splitlines() if line.startswith("replay: "))[8:]
     assert main(["train", "--url", url, "--epochs", "200", "--json", "-"]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert again["test_loss"] == run["test_loss"]
+    # equal to the last bits at most: on a cold kernel cache (a fresh clone) backend 'auto'
+    # trains on NumPy until the kernel is compiled, so the two runs may switch at other epochs
+    np.testing.assert_allclose(again["test_loss"], run["test_loss"], rtol=1e-12, atol=0)
 
 
 def test_more_columns_plot_loss_curves(tmp_path, capsys):
